@@ -1,0 +1,85 @@
+"""The seam between moderation and a chat platform: the Platform protocol and its error kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from bot.events import MessageRef, PlatformName
+
+
+class FailureKind(StrEnum):
+    """Why a platform call failed; the executor decides what each means."""
+
+    NOT_FOUND = "not_found"  # message/member already gone: the action counts as done
+    FORBIDDEN = "forbidden"  # the bot lacks a right: failed, one alert to the log channel
+    REFUSED = "refused"  # the target may not be acted on (owner, higher role, the bot itself)
+    RATE_LIMITED = "rate_limited"  # retry after ``retry_after`` seconds
+    TRANSIENT = "transient"  # network or 5xx: retry with backoff
+    INVALID = "invalid"  # the request itself was wrong: failed, no retry
+
+
+class PlatformError(Exception):
+    """A platform call that did not succeed, classified for the executor."""
+
+    def __init__(self, kind: FailureKind, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One post to a community's log channel (rendered as an embed on Discord, HTML on Telegram)."""
+
+    title: str
+    body: str
+    case_id: int | None = None
+    rule_ids: tuple[str, ...] = ()
+    member_id: str = ""
+    member_name: str = ""
+    excerpt: str = ""
+    link: str | None = None
+    shadow: bool = False
+    fields: tuple[tuple[str, str], ...] = field(default=())
+
+
+@runtime_checkable
+class Platform(Protocol):
+    """What the executor and the commands need from a chat platform.
+
+    Every method raises ``PlatformError`` on failure. ``mute`` returns the time the restriction
+    really ends (Discord caps timeouts at 28 days).
+    """
+
+    name: PlatformName
+
+    async def delete_message(self, ref: MessageRef, reason: str) -> None: ...
+
+    async def send_message(
+        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+    ) -> str | None: ...
+
+    async def mute(
+        self, community_id: str, user_id: str, until: datetime, reason: str
+    ) -> datetime: ...
+
+    async def unmute(self, community_id: str, user_id: str, reason: str) -> None: ...
+
+    async def kick(self, community_id: str, user_id: str, reason: str) -> None: ...
+
+    async def ban(
+        self,
+        community_id: str,
+        user_id: str,
+        until: datetime | None,
+        reason: str,
+        delete_message_seconds: int = 0,
+    ) -> None: ...
+
+    async def unban(self, community_id: str, user_id: str, reason: str) -> None: ...
+
+    async def post_log(self, community_id: str, entry: LogEntry) -> None: ...
