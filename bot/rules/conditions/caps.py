@@ -1,0 +1,60 @@
+"""`caps`: the share of capital letters among the cased letters of the message.
+
+What it matches:
+    Shouting: at least ``at_least`` of the message's cased letters are capitals, counted on the
+    original text after NFKC, once it has at least ``min_length`` letters.
+
+Parameters:
+    ``at_least`` share from 0 to 1 (default 0.7); ``min_length`` letters (default 12).
+
+Example:
+    match: {caps: {at_least: 0.8, min_length: 15}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.params import Share, Strict
+
+
+class CapsParams(Strict):
+    """``{at_least: 0.7, min_length: 12}``."""
+
+    at_least: Share = 0.7
+    min_length: int = Field(default=12, ge=1, strict=True)
+
+
+def caps_share(text: str) -> tuple[int, float]:
+    """Number of cased letters and the share of them that are capitals."""
+    upper = lower = 0
+    for ch in text:
+        if ch.isupper():
+            upper += 1
+        elif ch.islower():
+            lower += 1
+    letters = upper + lower
+    return letters, (upper / letters if letters else 0.0)
+
+
+def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    def matcher(subject: Subject) -> Match | None:
+        text = subject.message.text
+        # Cheap exits first: most messages are short or have no capitals at all.
+        if len(text) < params.min_length or text.islower():
+            return None
+        letters, share = caps_share(subject.nt.nfkc)
+        if letters >= params.min_length and share >= params.at_least:
+            return Match("caps", None, f"{share:.0%} capitals")
+        return None
+
+    return Compiled(matcher)
+
+
+CONDITION = Condition(
+    key="caps", params=CapsParams, compile=_compile, summary="share of capital letters"
+)

@@ -1,0 +1,60 @@
+"""Per-member sliding windows of recent messages, in bounded memory, for ``rate`` and ``duplicates``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from datetime import datetime, timedelta
+
+MemberKey = tuple[str, str, str]  # (platform, community id, member id)
+
+
+class History:
+    """Recent messages per member, oldest first; bounded in members and in messages per member.
+
+    Entries older than ``max_window`` are dropped as new ones arrive, so memory is bounded by
+    ``max_members * max_per_member`` whatever the traffic. The least recently active member is
+    forgotten first when there are too many.
+    """
+
+    def __init__(
+        self,
+        max_window: timedelta = timedelta(hours=1),
+        max_per_member: int = 64,
+        max_members: int = 50_000,
+    ) -> None:
+        self.max_window = max_window
+        self.max_per_member = max_per_member
+        self.max_members = max_members
+        self._members: OrderedDict[MemberKey, deque[tuple[datetime, str]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def record(self, member: MemberKey, when: datetime, text_key: str) -> None:
+        """Add one message (``text_key`` is its normalized text, for duplicates)."""
+        window = self._members.get(member)
+        if window is None:
+            window = deque(maxlen=self.max_per_member)
+            self._members[member] = window
+            if len(self._members) > self.max_members:
+                self._members.popitem(last=False)
+        else:
+            self._members.move_to_end(member)
+        window.append((when, text_key))
+        horizon = when - self.max_window
+        while window and window[0][0] < horizon:
+            window.popleft()
+
+    def count_since(self, member: MemberKey, since: datetime) -> int:
+        """Messages from ``member`` at or after ``since``."""
+        window = self._members.get(member)
+        if not window:
+            return 0
+        return sum(1 for when, _ in window if when >= since)
+
+    def count_same_since(self, member: MemberKey, text_key: str, since: datetime) -> int:
+        """Messages from ``member`` with this exact normalized text at or after ``since``."""
+        window = self._members.get(member)
+        if not window:
+            return 0
+        return sum(1 for when, key in window if when >= since and key == text_key)
