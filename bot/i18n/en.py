@@ -1,0 +1,47 @@
+"""English messages, keyed; vi.py has the same keys (a test checks)."""
+
+MESSAGES: dict[str, str] = {
+    "duration.permanent": "permanently",
+    # Automatic moderation, told to the member in the channel.
+    "auto.deleted": "{member}, your message was removed: {reason}.",
+    "auto.warned": "{member}, please follow the rules: {reason}. (case #{case})",
+    "auto.muted": "{member} has been muted for {duration}: {reason}. (case #{case})",
+    "auto.kicked": "{member} has been removed from the group: {reason}. (case #{case})",
+    "auto.banned": "{member} has been banned ({duration}): {reason}. (case #{case})",
+    "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
+    # Log channel.
+    "log.case": "Case #{case}: {action} {member}",
+    "log.shadow": "Shadow rule matched (nothing was done): {rules}",
+    "log.alert": "Alert: {rules} matched a message by {member}",
+    "log.missing_rights": "I lack the rights to {action} in this chat ({error}). Please make me an administrator with that right.",
+    "log.scorer_failed": "The toxicity scorer failed ({error}); messages are let through until it recovers.",
+    "log.held": "A message by {member} was held for review: the toxicity scorer failed ({error}).",
+    "log.report": "Report by {reporter} about a message by {member}: {excerpt}",
+    "log.appeal": "Appeal by {member} for case #{case}: {text}",
+    "log.refused": "Did not {action} {member}: {why}",
+    # Welcome and rules.
+    "rules.header": "Rules of {community}:",
+    "rules.none": "{community} has not written any rules yet.",
+    # Commands.
+    "cmd.not_moderator": "Sorry, only moderators can use /{command}.",
+    "cmd.cannot_target": "Sorry, {target} cannot be sanctioned ({why}).",
+    "cmd.unknown_member": "I could not find the member {target}. Reply to one of their messages or give their @username or id.",
+    "cmd.bad_duration": '"{value}" is not a duration. Use for example 10m, 1h, 2d or 1w.',
+    "cmd.unknown_case": "There is no case #{case}.",
+    "cmd.bad_number": '"{value}" is not a number.',
+    "cmd.missing": "Please give {what}.",
+    "cmd.done": "Done: {action} {member} (case #{case}).",
+    "cmd.pardoned": "Case #{case} pardoned; its strikes no longer count.",
+    "cmd.noted": "Note added for {member}.",
+    "cmd.reloaded": "Rules reloaded: {rules} rules.",
+    "cmd.reload_refused": "The rules file has problems, so I kept the current rules:\n{problems}",
+    "cmd.reported": "Thanks, the moderators have been told.",
+    "cmd.appealed": "Your appeal for case #{case} has been sent to the moderators.",
+    "cmd.no_cases": "No cases.",
+    "cmd.purged": "Deleted {count} messages.",
+    "why.moderator": "{member} was the target of /{command} by a moderator",
+    "refuse.moderator": "a moderator",
+    "refuse.owner": "the owner",
+    "refuse.bot": "the bot itself",
+    "refuse.higher_role": "their role is not below mine",
+}
