@@ -1,0 +1,688 @@
+"""Intent first: record a case, its actions and strikes in one transaction, then act, then mark."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from bot.events import Author, MessageRef, PlatformName
+from bot.moderation.escalation import Escalation, LadderStepLike, escalate, strike_expiry
+from bot.moderation.permissions import (
+    Allowed,
+    Privilege,
+    Refused,
+    Subject,
+    can_act,
+    privilege_of,
+)
+from bot.platforms.base import FailureKind, LogEntry, Platform, PlatformError
+from bot.rules.actions import ActionSet, Ban, Kick, Mute, Sanction, Warn
+from bot.rules.durations import format_duration
+from bot.storage import Database, Tx, from_ts, to_ts
+from bot.storage import cases as case_store
+from bot.storage import members as member_store
+from bot.storage import reversals as reversal_store
+
+log = structlog.get_logger("bot.moderation.executor")
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+SANCTION_KINDS = frozenset({"warn", "mute", "kick", "ban"})
+# The platform right each action needs, for the one-alert-per-missing-right rule.
+_RIGHT = {
+    "delete": "delete messages",
+    "mute": "mute members",
+    "unmute": "mute members",
+    "kick": "kick members",
+    "ban": "ban members",
+    "unban": "ban members",
+    "warn": "send messages",
+    "reply": "send messages",
+    "alert": "post in the log channel",
+    "log": "post in the log channel",
+}
+
+_TEXT = {
+    "en": {
+        "warn": "{member}, this is a warning: {reason}",
+        "sanction": "{member}: {sanction} ({reason})",
+        "case": "Case #{case}",
+        "forbidden": "I am missing a permission and cannot {right}: {error}",
+    },
+    "vi": {
+        "warn": "{member}, đây là lời cảnh cáo: {reason}",
+        "sanction": "{member}: {sanction} ({reason})",
+        "case": "Vụ việc #{case}",
+        "forbidden": "Bot thiếu quyền, không thể {right}: {error}",
+    },
+}
+
+
+def describe(sanction: Sanction | None) -> str:
+    """A sanction as a short word: ``warn``, ``mute 1h``, ``kick``, ``ban``, ``ban 1d``."""
+    if sanction is None:
+        return ""
+    if isinstance(sanction, Mute):
+        return f"mute {format_duration(sanction.duration)}"
+    if isinstance(sanction, Ban):
+        return "ban" if sanction.duration is None else f"ban {format_duration(sanction.duration)}"
+    return "kick" if isinstance(sanction, Kick) else "warn"
+
+
+def sanction_kind(sanction: Sanction | None) -> str | None:
+    """``warn`` / ``mute`` / ``kick`` / ``ban`` (None for no sanction)."""
+    if sanction is None:
+        return None
+    return {Warn: "warn", Mute: "mute", Kick: "kick", Ban: "ban"}[type(sanction)]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What the rules file says about escalation and moderators (from the current RuleSet)."""
+
+    ladder: Sequence[LadderStepLike] = ()
+    strikes_expire: timedelta | None = None
+    moderator_roles: frozenset[str] = frozenset()
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What to record and then do about one member; built by the pipeline or by a command.
+
+    ``actions`` are the enforced actions (rules) or the moderator's order; ``shadow_alert`` asks for
+    the shadow rules' alert only. ``message`` is the offending (or replied-to) message, if any.
+    """
+
+    platform: PlatformName
+    community_id: str
+    member: Author
+    now: datetime
+    actions: ActionSet
+    source: str = "rules"  # "rules" | "moderator"
+    rule_ids: tuple[str, ...] = ()
+    shadow_rule_ids: tuple[str, ...] = ()
+    shadow_alert: bool = False
+    reason: str = ""
+    channel_id: str | None = None
+    message_id: str | None = None
+    message_text: str | None = None
+    link: str | None = None
+    normalized: str | None = None
+    evidence: list[dict[str, Any]] | None = None
+    moderator: Author | None = None
+    community_name: str = ""
+    delete_message_seconds: int = 0
+    escalate: bool = True  # False: strikes are recorded but the ladder is not consulted
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """How one recorded action ended: done, failed, refused, or still pending (retry later)."""
+
+    id: int
+    kind: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ``execute`` recorded and did."""
+
+    case_id: int
+    escalation: Escalation
+    sanction: Sanction | None
+    actions: tuple[ActionOutcome, ...] = ()
+    refused: Refused | None = None
+    reversal_due: datetime | None = None
+
+    @property
+    def strikes(self) -> int:
+        """The member's active strikes once this case counted."""
+        return self.escalation.after
+
+
+@dataclass
+class _Attempt:
+    status: str
+    error: str | None = None
+    result: Any = None
+
+
+@dataclass
+class Executor:
+    """Runs intents through the platforms, recording first; one per process, for all platforms.
+
+    ``after_commit`` is called with the case id right after the intent is committed and before any
+    platform call (the crash test kills the process there). ``on_schedule`` wakes the scheduler.
+    """
+
+    db: Database
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    clock: Clock | None = None
+    sleep: Sleep = asyncio.sleep
+    bot_ids: dict[str, str] = field(default_factory=dict)
+    on_schedule: Callable[[datetime], None] | None = None
+    after_commit: Callable[[int], Awaitable[None]] | None = None
+    transient_retries: int = 3
+    backoff: float = 0.5
+    max_rate_limit_waits: int = 20
+    _alerted: set[tuple[str, str, str]] = field(default_factory=set)
+    _pks: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def add_platform(self, platform: Platform, bot_id: str | None = None) -> None:
+        """Register a connected platform (and the bot's own user id there)."""
+        self.platforms[str(platform.name)] = platform
+        if bot_id is not None:
+            self.bot_ids[str(platform.name)] = bot_id
+
+    def _now(self) -> datetime:
+        if self.clock is None:
+            from bot.storage import utcnow
+
+            return utcnow()
+        return self.clock()
+
+    # -- recording -------------------------------------------------------------------------------
+
+    async def _member_pks(self, tx: Tx, intent: Intent) -> tuple[int, int]:
+        key_c = (str(intent.platform), intent.community_id)
+        cpk = self._pks.get(key_c)
+        if cpk is None:
+            cpk = await member_store.ensure_community(
+                tx, str(intent.platform), intent.community_id, intent.community_name, intent.now
+            )
+        m = intent.member
+        key_m = (*key_c, m.id, m.name, m.username or "")
+        mpk = self._pks.get(key_m)
+        if mpk is None:
+            mpk = await member_store.ensure_member(
+                tx, cpk, m.id, m.name, intent.now, username=m.username, joined_at=m.joined_at
+            )
+        # Rows are never deleted, so their ids can be remembered; a rollback forgets nothing wrong
+        # because ids are only cached after a successful commit (see execute).
+        return cpk, mpk
+
+    def _remember(self, intent: Intent, cpk: int, mpk: int) -> None:
+        if len(self._pks) > 100_000:
+            self._pks.clear()
+        m = intent.member
+        key_c = (str(intent.platform), intent.community_id)
+        self._pks[key_c] = cpk
+        self._pks[(*key_c, m.id, m.name, m.username or "")] = mpk
+
+    def _actor(self, intent: Intent, policy: Policy) -> Subject:
+        if intent.moderator is not None:
+            return Subject(
+                intent.moderator.id, privilege_of(intent.moderator, policy.moderator_roles)
+            )
+        return Subject(self.bot_ids.get(str(intent.platform), "bot"), Privilege.BOT)
+
+    def _plan(
+        self,
+        intent: Intent,
+        sanction: Sanction | None,
+        reason: str,
+        policy: Policy,
+        until: datetime | None,
+    ) -> list[case_store.ActionIntent]:
+        """The platform calls for an intent, in order, as JSON-able params (replayable)."""
+        texts = _TEXT.get(policy.language, _TEXT["en"])
+        member = intent.member.name or intent.member.id
+        acts: list[case_store.ActionIntent] = []
+        a = intent.actions
+        if a.delete and intent.message_id and intent.channel_id:
+            acts.append(
+                case_store.ActionIntent(
+                    "delete",
+                    {"channel_id": intent.channel_id, "message_id": intent.message_id},
+                )
+            )
+        kind = sanction_kind(sanction)
+        if kind == "warn":
+            acts.append(
+                case_store.ActionIntent(
+                    "warn",
+                    {
+                        "channel_id": intent.channel_id,
+                        "reply_to": None if a.delete else intent.message_id,
+                        "text": texts["warn"].format(member=member, reason=reason),
+                    },
+                )
+            )
+        elif kind == "mute":
+            acts.append(case_store.ActionIntent("mute", {"until": to_ts(until)}))
+        elif kind == "kick":
+            acts.append(case_store.ActionIntent("kick", {}))
+        elif kind == "ban":
+            acts.append(
+                case_store.ActionIntent(
+                    "ban",
+                    {
+                        "until": to_ts(until),
+                        "delete_message_seconds": intent.delete_message_seconds,
+                    },
+                )
+            )
+        for reply in sorted(a.replies):
+            text = reply.template
+            for key, value in (
+                ("{member}", member),
+                ("{community}", intent.community_name),
+                ("{rule}", reply.rule_id),
+                ("{reason}", reason),
+                ("{duration}", describe(sanction)),
+            ):
+                text = text.replace(key, value)
+            acts.append(
+                case_store.ActionIntent(
+                    "reply",
+                    {
+                        "channel_id": intent.channel_id,
+                        "reply_to": None if a.delete else intent.message_id,
+                        "text": text,
+                    },
+                )
+            )
+        if a.alert or intent.shadow_alert or kind is not None or a.delete:
+            # Every action and alert goes to the log channel; shadow-only cases are marked shadow.
+            shadow_only = not (a.alert or kind or a.delete) and intent.shadow_alert
+            rules = intent.rule_ids or intent.shadow_rule_ids
+            acts.append(
+                case_store.ActionIntent(
+                    "alert" if (a.alert or intent.shadow_alert) else "log",
+                    {
+                        "title": describe(sanction) or ("alert" if a.alert else "delete"),
+                        "body": reason,
+                        "rule_ids": list(rules if not shadow_only else intent.shadow_rule_ids),
+                        "member_id": intent.member.id,
+                        "member_name": intent.member.name,
+                        "excerpt": (intent.message_text or "")[:300],
+                        "link": intent.link,
+                        "shadow": shadow_only,
+                    },
+                )
+            )
+        return acts
+
+    async def execute(self, intent: Intent, policy: Policy = Policy()) -> Outcome:
+        """Record the intent (case, actions, strikes, reversal) in one transaction, then act."""
+        refused: Refused | None = None
+        reason = intent.reason
+        async with self.db.transaction() as tx:
+            cpk, mpk = await self._member_pks(tx, intent)
+            before = (
+                await case_store.active_strikes(tx, mpk, intent.now)
+                if intent.actions.strikes
+                else 0
+            )
+            ladder = policy.ladder if intent.escalate else ()
+            esc = escalate(before, intent.actions.strikes, intent.actions.sanction, ladder)
+            sanction = esc.sanction
+            verdict = can_act(
+                self._actor(intent, policy),
+                Subject(intent.member.id, privilege_of(intent.member, policy.moderator_roles)),
+            )
+            if sanction is not None and not isinstance(verdict, Allowed):
+                refused = verdict
+            until = _until(sanction, intent.now)
+            planned = self._plan(intent, sanction, reason, policy, until)
+            shadow = (
+                not intent.rule_ids and bool(intent.shadow_rule_ids) and intent.source == "rules"
+            )
+            case_id, action_ids = await case_store.insert_case(
+                tx,
+                case_store.NewCase(
+                    community_pk=cpk,
+                    member_pk=mpk,
+                    source=intent.source,
+                    created_at=intent.now,
+                    rule_ids=intent.rule_ids or intent.shadow_rule_ids,
+                    moderator_id=intent.moderator.id if intent.moderator else None,
+                    moderator_name=intent.moderator.name if intent.moderator else None,
+                    shadow=shadow,
+                    sanction=sanction_kind(sanction),
+                    reason=reason,
+                    channel_id=intent.channel_id,
+                    message_id=intent.message_id,
+                    link=intent.link,
+                    message_text=intent.message_text,
+                    normalized=intent.normalized,
+                    evidence=intent.evidence,
+                    strikes=intent.actions.strikes,
+                    strikes_after=esc.after,
+                    ladder_step=esc.step,
+                    expires_at=until,
+                ),
+                planned,
+                strikes_expire_at=strike_expiry(intent.now, policy.strikes_expire),
+            )
+            if refused is not None:
+                for aid, act in zip(action_ids, planned, strict=True):
+                    if act.kind in SANCTION_KINDS:
+                        await case_store.mark_action(
+                            tx, aid, case_store.REFUSED, intent.now, f"refused: {refused.detail}"
+                        )
+            reversal_due: datetime | None = None
+            if refused is None and until is not None:
+                kind = "unmute" if isinstance(sanction, Mute) else "unban"
+                await reversal_store.schedule(tx, cpk, mpk, kind, until, intent.now, case_id)
+                reversal_due = until
+        self._remember(intent, cpk, mpk)
+        log.info(
+            "case_recorded",
+            case=case_id,
+            platform=str(intent.platform),
+            community=intent.community_id,
+            member=intent.member.id,
+            rules=list(intent.rule_ids),
+            strikes=esc.after,
+            step=esc.step,
+            sanction=describe(sanction) or None,
+            refused=refused.reason if refused else None,
+        )
+        if reversal_due is not None and self.on_schedule is not None:
+            self.on_schedule(reversal_due)
+        if self.after_commit is not None:
+            await self.after_commit(case_id)
+        outcomes: list[ActionOutcome] = []
+        for aid, act in zip(action_ids, planned, strict=True):
+            if refused is not None and act.kind in SANCTION_KINDS:
+                outcomes.append(ActionOutcome(aid, act.kind, case_store.REFUSED, refused.detail))
+                continue
+            outcomes.append(
+                await self._perform(
+                    aid,
+                    act.kind,
+                    act.params,
+                    str(intent.platform),
+                    intent.community_id,
+                    intent.member.id,
+                    reason,
+                    case_id,
+                )
+            )
+        return Outcome(case_id, esc, sanction, tuple(outcomes), refused, reversal_due)
+
+    # -- acting ----------------------------------------------------------------------------------
+
+    async def _perform(
+        self,
+        action_id: int,
+        kind: str,
+        params: Mapping[str, Any],
+        platform_name: str,
+        community_id: str,
+        user_id: str,
+        reason: str,
+        case_id: int,
+    ) -> ActionOutcome:
+        platform = self.platforms.get(platform_name)
+        if platform is None:
+            # Not connected in this run: leave it pending for a run that has the platform.
+            return ActionOutcome(action_id, kind, case_store.PENDING, "platform not connected")
+        attempt = await self._call(platform, kind, params, community_id, user_id, reason, case_id)
+        async with self.db.transaction() as tx:
+            await case_store.mark_action(tx, action_id, attempt.status, self._now(), attempt.error)
+        log.info(
+            "action_" + attempt.status,
+            case=case_id,
+            action=kind,
+            platform=platform_name,
+            community=community_id,
+            member=user_id,
+            error=attempt.error,
+        )
+        return ActionOutcome(action_id, kind, attempt.status, attempt.error)
+
+    async def _call(
+        self,
+        platform: Platform,
+        kind: str,
+        params: Mapping[str, Any],
+        community_id: str,
+        user_id: str,
+        reason: str,
+        case_id: int | None,
+    ) -> _Attempt:
+        """One platform call under the FailureKind policy: retry what can be, classify the rest."""
+        transient = rate_waits = 0
+        while True:
+            try:
+                result = await _dispatch(
+                    platform, kind, params, community_id, user_id, reason, case_id
+                )
+                return _Attempt(case_store.DONE, result=result)
+            except PlatformError as exc:
+                error = f"{exc.kind.value}: {exc.message}"
+                if exc.kind is FailureKind.NOT_FOUND:
+                    return _Attempt(case_store.DONE, error)  # already gone: nothing left to do
+                if exc.kind is FailureKind.REFUSED:
+                    return _Attempt(case_store.REFUSED, error)
+                if exc.kind is FailureKind.FORBIDDEN:
+                    await self._alert_forbidden(platform, community_id, kind, exc.message)
+                    return _Attempt(case_store.FAILED, error)
+                if exc.kind is FailureKind.RATE_LIMITED:
+                    rate_waits += 1
+                    if rate_waits > self.max_rate_limit_waits:
+                        return _Attempt(case_store.PENDING, error)
+                    await self.sleep(max(exc.retry_after or 1.0, 0.0))
+                    continue
+                if exc.kind is FailureKind.TRANSIENT:
+                    transient += 1
+                    if transient > self.transient_retries:
+                        return _Attempt(case_store.PENDING, error)  # replayed at next start
+                    await self.sleep(self.backoff * 2 ** (transient - 1))
+                    continue
+                return _Attempt(case_store.FAILED, error)
+            except Exception as exc:  # an adapter bug must not lose the record of what happened
+                log.exception("platform_call_crashed", action=kind, case=case_id)
+                return _Attempt(case_store.FAILED, f"error: {type(exc).__name__}: {exc}")
+
+    async def _alert_forbidden(
+        self, platform: Platform, community_id: str, kind: str, message: str
+    ) -> None:
+        right = _RIGHT.get(kind, kind)
+        key = (str(platform.name), community_id, right)
+        if key in self._alerted or kind in ("alert", "log"):
+            return  # one alert per community and missing right, not one per message
+        self._alerted.add(key)
+        texts = _TEXT["en"]
+        entry = LogEntry(
+            title="Missing permission",
+            body=texts["forbidden"].format(right=right, error=message),
+        )
+        try:
+            await platform.post_log(community_id, entry)
+        except PlatformError as exc:
+            log.warning("forbidden_alert_failed", community=community_id, error=exc.message)
+        log.warning("permission_missing", community=community_id, right=right, error=message)
+
+    # -- start-up and reversals ------------------------------------------------------------------
+
+    async def replay_pending(self) -> int:
+        """Carry out, once, the actions a crash (or a missing platform) left pending.
+
+        Each call is idempotent on the platforms (deleting twice is NOT_FOUND, muting twice
+        extends nothing), so an action that did happen just before the crash does no harm.
+        Returns how many actions were attempted.
+        """
+        pending = await case_store.pending_actions(self.db)
+        done = 0
+        for p in pending:
+            if p.platform not in self.platforms:
+                continue
+            case = await case_store.get_case(self.db, p.action.case_id)
+            reason = case.reason if case else ""
+            if p.action.kind in ("mute", "ban"):
+                until = from_ts(p.action.params.get("until"))
+                if until is not None and until <= self._now():
+                    # The sanction already ran out while we were down: nothing to impose.
+                    async with self.db.transaction() as tx:
+                        await case_store.mark_action(
+                            tx, p.action.id, case_store.DONE, self._now(), "expired before replay"
+                        )
+                    continue
+            await self._perform(
+                p.action.id,
+                p.action.kind,
+                p.action.params,
+                p.platform,
+                p.community_id,
+                p.user_id,
+                reason,
+                p.action.case_id,
+            )
+            done += 1
+        if pending:
+            log.info("pending_replayed", pending=len(pending), attempted=done)
+        return done
+
+    async def reverse(
+        self, platform_name: str, community_id: str, user_id: str, kind: str, reason: str
+    ) -> _Attempt:
+        """Lift a mute or ban now (for the scheduler); the FailureKind policy applies."""
+        platform = self.platforms.get(platform_name)
+        if platform is None:
+            return _Attempt(case_store.PENDING, "platform not connected")
+        return await self._call(platform, kind, {}, community_id, user_id, reason, None)
+
+    async def lift(
+        self,
+        platform: PlatformName,
+        community_id: str,
+        member: Author,
+        kind: str,
+        moderator: Author,
+        reason: str,
+        now: datetime,
+        policy: Policy = Policy(),
+    ) -> Outcome:
+        """A moderator's unmute/unban: record a case with the action, cancel the scheduled reversal,
+        then act."""
+        if kind not in ("unmute", "unban"):
+            raise ValueError(f"cannot lift {kind!r}")
+        intent = Intent(
+            platform,
+            community_id,
+            member,
+            now,
+            ActionSet(),
+            "moderator",
+            reason=reason,
+            moderator=moderator,
+        )
+        verdict = can_act(
+            Subject(moderator.id, privilege_of(moderator, policy.moderator_roles)),
+            Subject(member.id, Privilege.MEMBER),  # lifting a sanction never harms the target
+        )
+        async with self.db.transaction() as tx:
+            cpk, mpk = await self._member_pks(tx, intent)
+            case_id, (aid,) = await case_store.insert_case(
+                tx,
+                case_store.NewCase(
+                    cpk,
+                    mpk,
+                    "moderator",
+                    now,
+                    moderator_id=moderator.id,
+                    moderator_name=moderator.name,
+                    reason=reason,
+                    sanction=None,
+                ),
+                [case_store.ActionIntent(kind, {})],
+            )
+            refused = verdict if isinstance(verdict, Refused) else None
+            if refused is not None:
+                await case_store.mark_action(tx, aid, case_store.REFUSED, now, refused.detail)
+            else:
+                await reversal_store.cancel(tx, cpk, mpk, kind, now)
+        self._remember(intent, cpk, mpk)
+        esc = escalate(0, 0, None, ())
+        if refused is not None:
+            return Outcome(case_id, esc, None, (ActionOutcome(aid, kind, "refused"),), refused)
+        outcome = await self._perform(
+            aid, kind, {}, str(platform), community_id, member.id, reason, case_id
+        )
+        return Outcome(case_id, esc, None, (outcome,))
+
+    async def pardon(self, case_id: int, by: str, now: datetime, reason: str | None = None) -> bool:
+        """Pardon a case: its strikes stop counting. False if unknown or already pardoned."""
+        async with self.db.transaction() as tx:
+            ok = await case_store.pardon_case(tx, case_id, by, now, reason)
+        log.info("case_pardoned", case=case_id, by=by, ok=ok)
+        return ok
+
+
+def _until(sanction: Sanction | None, now: datetime) -> datetime | None:
+    if isinstance(sanction, Mute):
+        return now + sanction.duration
+    if isinstance(sanction, Ban) and sanction.duration is not None:
+        return now + sanction.duration
+    return None
+
+
+async def _dispatch(
+    platform: Platform,
+    kind: str,
+    params: Mapping[str, Any],
+    community_id: str,
+    user_id: str,
+    reason: str,
+    case_id: int | None,
+) -> object:
+    """Turn a recorded action back into the platform call (the same path live and at replay)."""
+    if kind == "delete":
+        ref = MessageRef(platform.name, community_id, params["channel_id"], params["message_id"])
+        await platform.delete_message(ref, reason)
+        return None
+    if kind in ("warn", "reply"):
+        if not params.get("channel_id"):
+            return None  # e.g. a warn by command without a channel: recorded, nothing to post
+        return await platform.send_message(
+            community_id, params["channel_id"], params["text"], params.get("reply_to")
+        )
+    if kind == "mute":
+        until = from_ts(params["until"])
+        assert until is not None
+        return await platform.mute(community_id, user_id, until, reason)
+    if kind == "unmute":
+        await platform.unmute(community_id, user_id, reason)
+        return None
+    if kind == "kick":
+        await platform.kick(community_id, user_id, reason)
+        return None
+    if kind == "ban":
+        await platform.ban(
+            community_id,
+            user_id,
+            from_ts(params.get("until")),
+            reason,
+            int(params.get("delete_message_seconds", 0)),
+        )
+        return None
+    if kind == "unban":
+        await platform.unban(community_id, user_id, reason)
+        return None
+    if kind in ("alert", "log"):
+        entry = LogEntry(
+            title=str(params.get("title", kind)),
+            body=str(params.get("body", "")),
+            case_id=case_id,
+            rule_ids=tuple(params.get("rule_ids", ())),
+            member_id=str(params.get("member_id", user_id)),
+            member_name=str(params.get("member_name", "")),
+            excerpt=str(params.get("excerpt", "")),
+            link=params.get("link"),
+            shadow=bool(params.get("shadow", False)),
+        )
+        await platform.post_log(community_id, entry)
+        return None
+    raise PlatformError(FailureKind.INVALID, f"unknown action kind {kind!r}")

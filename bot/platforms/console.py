@@ -1,0 +1,61 @@
+"""ConsolePlatform: the playground's "platform", which prints what it would do."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from bot.events import MessageRef, PlatformName
+from bot.platforms.base import LogEntry
+
+
+class ConsolePlatform:
+    """Implements ``Platform`` by printing one ``  -> ...`` line per call to ``out``."""
+
+    name = PlatformName.CONSOLE
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out
+
+    def _say(self, text: str) -> None:
+        out = self._out or sys.stdout
+        print(f"  -> {text}", file=out, flush=True)
+
+    async def delete_message(self, ref: MessageRef, reason: str) -> None:
+        self._say(f"delete message {ref.message_id} ({reason})")
+
+    async def send_message(
+        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+    ) -> str | None:
+        self._say(f"say: {text}")
+        return None
+
+    async def mute(self, community_id: str, user_id: str, until: datetime, reason: str) -> datetime:
+        self._say(f"mute {user_id} until {until:%Y-%m-%d %H:%M} UTC ({reason})")
+        return until
+
+    async def unmute(self, community_id: str, user_id: str, reason: str) -> None:
+        self._say(f"unmute {user_id} ({reason})")
+
+    async def kick(self, community_id: str, user_id: str, reason: str) -> None:
+        self._say(f"kick {user_id} ({reason})")
+
+    async def ban(
+        self,
+        community_id: str,
+        user_id: str,
+        until: datetime | None,
+        reason: str,
+        delete_message_seconds: int = 0,
+    ) -> None:
+        end = "permanently" if until is None else f"until {until:%Y-%m-%d %H:%M} UTC"
+        self._say(f"ban {user_id} {end} ({reason})")
+
+    async def unban(self, community_id: str, user_id: str, reason: str) -> None:
+        self._say(f"unban {user_id} ({reason})")
+
+    async def post_log(self, community_id: str, entry: LogEntry) -> None:
+        tag = " [shadow]" if entry.shadow else ""
+        case = f" case #{entry.case_id}" if entry.case_id is not None else ""
+        self._say(f"log{tag}:{case} {entry.title}: {entry.body}".rstrip(": "))
