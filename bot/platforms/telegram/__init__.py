@@ -1,0 +1,315 @@
+"""TelegramPlatform: python-telegram-bot started and stopped by hand so it shares the loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.events import Event, PlatformName
+from bot.platforms.base import LogEntry, MessageRef
+from bot.platforms.telegram.admins import AdminCache, ChatStaff
+from bot.platforms.telegram.convert import group_message, member_event, message_event
+from bot.platforms.telegram.errors import call
+from bot.platforms.telegram.render import log_html, text_html
+
+log = structlog.get_logger("bot.platforms.telegram")
+
+EventHandler = Callable[[Event], Awaitable[object]]
+TELEGRAM_API = "https://api.telegram.org"
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.CHAT_MEMBER,  # joins arrive only when asked for explicitly
+)
+# Telegram treats a restriction or ban shorter than 30 s as permanent; the scheduler lifts short
+# mutes itself, so the platform-side end only needs to be safely in the future.
+_MIN_RESTRICTION = timedelta(seconds=35)
+_NO_PERMISSIONS = ChatPermissions.no_permissions()
+
+
+class _TolerantBot(ExtBot[None]):
+    """An ExtBot whose ``getUpdates`` skips updates PTB cannot parse instead of failing the batch.
+
+    PTB 22 parses strictly and, when one update in a batch does not parse, logs and fetches the
+    same batch again forever: one malformed update would stop all moderation.
+    """
+
+    async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list):
+            return result
+        cleaned: list[Any] = []
+        for raw in result:
+            try:
+                Update.de_json(raw, self)
+                cleaned.append(raw)
+            except Exception as exc:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                log.warning("update_unparsable", update_id=update_id, error=repr(exc)[:300])
+                if isinstance(update_id, int):
+                    cleaned.append({"update_id": update_id})  # an empty update still moves offset
+        return cleaned
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+class TelegramPlatform:
+    """The Telegram side of the bot: updates in (as neutral events), moderation actions out."""
+
+    name = PlatformName.TELEGRAM
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str | None = None,
+        *,
+        on_event: EventHandler | None = None,
+        log_chat: str | None = None,
+        poll_timeout: float = 10.0,
+        admin_ttl: float = 300.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        root = (api_url or TELEGRAM_API).rstrip("/")
+        self.on_event = on_event
+        self.log_chat = log_chat
+        self.poll_timeout = poll_timeout
+        self.clock = clock
+        self.bot_id = ""
+        self.bot_username = ""
+        self.stopped = asyncio.Event()
+        bot = _TolerantBot(
+            token,
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=HTTPXRequest(
+                connection_pool_size=32,
+                http_version="1.1",
+                connect_timeout=10.0,
+                read_timeout=15.0,
+                pool_timeout=10.0,
+            ),
+            get_updates_request=HTTPXRequest(
+                http_version="1.1", connect_timeout=10.0, read_timeout=10.0
+            ),
+        )
+        # Concurrent across members, in order per member (see _on_update).
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder().bot(bot).concurrent_updates(64).build()
+        )
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        self.admins = AdminCache(self._fetch_admins, ttl=admin_ttl)
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self._started = False
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect (getMe), then long-poll in the background; returns once polling runs."""
+        await self.app.initialize()
+        me = self.app.bot.bot
+        self.bot_id, self.bot_username = str(me.id), me.username or ""
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=timedelta(seconds=self.poll_timeout),
+            allowed_updates=list(ALLOWED_UPDATES),
+            error_callback=self._on_poll_error,
+        )
+        self._started = True
+        log.info("telegram_started", bot=self.bot_id, username=self.bot_username)
+
+    async def stop(self) -> None:
+        """Stop polling, let in-flight updates and actions finish, close the HTTP clients."""
+        if not self._started:
+            return
+        self._started = False
+        try:
+            if self.app.updater is not None and self.app.updater.running:
+                await self.app.updater.stop()
+            if self.app.running:
+                await self.app.stop()
+        finally:
+            await self.app.shutdown()
+            self.stopped.set()
+            log.info("telegram_stopped")
+
+    # ---- updates in ----------------------------------------------------------------------
+
+    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        try:
+            await self._route(update)
+        except Exception:
+            # A bad update or a bug in one handler never stops the bot.
+            log.exception("update_failed", update_id=update.update_id)
+
+    async def _route(self, update: Update) -> None:
+        if update.my_chat_member is not None:
+            # The bot's own rights changed: forget what we knew about the chat's staff.
+            self.admins.invalidate(update.my_chat_member.chat.id)
+            return
+        if update.chat_member is not None:
+            self.admins.on_member_update(update.chat_member)
+            joined = member_event(update)
+            if joined is not None:
+                await self._deliver(joined, update.chat_member.chat.id, joined.member.id)
+            return
+        msg = group_message(update)
+        if msg is None:
+            return  # channel posts, private chats, callback queries: not moderated here
+        if msg.from_user is not None and str(msg.from_user.id) == self.bot_id:
+            return
+        staff = await self._staff(msg.chat.id)
+        event = message_event(
+            msg, int(self.bot_id), staff, edited=update.edited_message is not None
+        )
+        if event is None:
+            return
+        if event.extra.get("command") and event.author.is_moderator:
+            return  # a moderator's command is not chat to moderate (commands are bound elsewhere)
+        await self._deliver(event, msg.chat.id, event.author.id)
+
+    async def _deliver(self, event: Event, chat_id: int, member_id: str) -> None:
+        if self.on_event is None:
+            return
+        # Per member, events are handled in arrival order (strikes and the ladder depend on it).
+        key = (chat_id, int(member_id) if member_id.lstrip("-").isdigit() else hash(member_id))
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        try:
+            async with lock:
+                await self.on_event(event)
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+
+    async def _staff(self, chat_id: int) -> ChatStaff:
+        try:
+            return await self.admins.get(chat_id)
+        except Exception as exc:
+            log.warning("admins_unavailable", chat=chat_id, error=str(exc)[:200])
+            return self.admins.cached(chat_id) or ChatStaff()
+
+    async def _fetch_admins(self, chat_id: int) -> Any:
+        return await call(self.app.bot.get_chat_administrators(chat_id))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("handler_error", error=repr(context.error)[:500])
+
+    def _on_poll_error(self, exc: Exception) -> None:
+        # PTB retries getUpdates forever with backoff; a line per failure is enough.
+        log.warning("polling_error", error=repr(exc)[:300])
+
+    # ---- actions out (Platform) ----------------------------------------------------------
+
+    async def delete_message(self, ref: MessageRef, reason: str) -> None:
+        await call(self.app.bot.delete_message(int(ref.channel_id), int(ref.message_id)))
+
+    async def send_message(
+        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+    ) -> str | None:
+        return await self._send(int(channel_id or community_id), text_html(text), reply_to)
+
+    async def _send(self, chat_id: int, html: str, reply_to: str | None = None) -> str:
+        reply = (
+            ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        )
+        sent = await call(
+            self.app.bot.send_message(
+                chat_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=reply,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        return str(sent.message_id)
+
+    def _restriction_end(self, until: datetime) -> datetime:
+        return max(_aware(until), self.clock() + _MIN_RESTRICTION)
+
+    async def mute(self, community_id: str, user_id: str, until: datetime, reason: str) -> datetime:
+        """Restrict everything until ``until`` (an aware datetime: PTB sends it as a Unix time)."""
+        await call(
+            self.app.bot.restrict_chat_member(
+                int(community_id),
+                int(user_id),
+                _NO_PERMISSIONS,
+                until_date=self._restriction_end(until),
+                use_independent_chat_permissions=True,
+            )
+        )
+        # The scheduler lifts the mute at ``until`` even when Telegram's own end is later.
+        return _aware(until)
+
+    async def unmute(self, community_id: str, user_id: str, reason: str) -> None:
+        """Give back the chat's default permissions (what every member has)."""
+        chat = await call(self.app.bot.get_chat(int(community_id)))
+        permissions = chat.permissions or ChatPermissions.all_permissions()
+        await call(
+            self.app.bot.restrict_chat_member(
+                int(community_id),
+                int(user_id),
+                permissions,
+                use_independent_chat_permissions=True,
+            )
+        )
+
+    async def kick(self, community_id: str, user_id: str, reason: str) -> None:
+        """Remove the member but let them come back: ban, then lift the ban at once."""
+        await call(
+            self.app.bot.ban_chat_member(
+                int(community_id), int(user_id), until_date=self.clock() + _MIN_RESTRICTION
+            )
+        )
+        await call(self.app.bot.unban_chat_member(int(community_id), int(user_id), True))
+
+    async def ban(
+        self,
+        community_id: str,
+        user_id: str,
+        until: datetime | None,
+        reason: str,
+        delete_message_seconds: int = 0,
+    ) -> None:
+        await call(
+            self.app.bot.ban_chat_member(
+                int(community_id),
+                int(user_id),
+                until_date=None if until is None else self._restriction_end(until),
+                revoke_messages=delete_message_seconds > 0,
+            )
+        )
+
+    async def unban(self, community_id: str, user_id: str, reason: str) -> None:
+        await call(
+            self.app.bot.unban_chat_member(int(community_id), int(user_id), only_if_banned=True)
+        )
+
+    async def post_log(self, community_id: str, entry: LogEntry) -> None:
+        """Post to the rules' ``channels.log.telegram`` chat; nothing when none is set."""
+        if not self.log_chat:
+            log.debug("log_chat_unset", community=community_id, title=entry.title)
+            return
+        await self._send(int(self.log_chat), log_html(entry))
+
+
+__all__ = ["ALLOWED_UPDATES", "TelegramPlatform"]
