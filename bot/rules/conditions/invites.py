@@ -1,0 +1,49 @@
+"""`invites`: a Discord server invite or a Telegram group/channel invite link.
+
+What it matches:
+    ``discord.gg/…``, ``dsc.gg/…``, ``discord.com/invite/…``, ``discordapp.com/invite/…``;
+    ``t.me/joinchat/…`` and ``t.me/+…`` (also on ``telegram.me`` and ``telegram.dog``) and
+    ``tg://join?invite=…``, written plainly or defanged (``discord . gg/abc``, ``discord。gg/abc``,
+    invisible characters inside). A plain ``t.me/name`` (a public channel or a person) and
+    ``t.me/+84123456789`` (a phone number) are links, not invites.
+
+Parameters:
+    ``true``.
+
+Example:
+    match: {invites: true}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.links import may_have_link
+from bot.rules.linkscan import find_invites
+
+
+def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    def matcher(subject: Subject) -> Match | None:
+        if not may_have_link(subject.message.text):
+            return None
+        view = subject.nt.links
+        invites = find_invites(view.text)
+        if not invites:
+            return None
+        first = invites[0]
+        start, end = view.original_span(first.start, first.end)
+        return Match(
+            "invites", subject.nt.normalized_span(start, end), view.text[first.start : first.end]
+        )
+
+    return Compiled(matcher)
+
+
+CONDITION = Condition(
+    key="invites",
+    params=Literal[True],
+    compile=_compile,
+    summary="a Discord invite or a Telegram group/channel invite link",
+)

@@ -1,0 +1,101 @@
+"""`links`: the message has a link, or a link to (or not to) listed domains.
+
+What it matches:
+    A URL with a scheme (``https://…``, also defanged ``hxxps://evil[.]com``), a ``www.`` host, an
+    IP address, or a bare domain with a real public suffix (``evil.com``, ``evil dot com``). E-mail
+    addresses, numbers (``3.14``) and file names (``main.py``, ``notes.txt``) are not links.
+    ``domains`` and ``except_domains`` cover subdomains: ``youtube.com`` covers ``m.youtube.com``,
+    not ``evil-youtube.com`` nor ``youtube.com.evil``; ``youtube.com@evil.com`` is a link to
+    ``evil.com``; a domain written with look-alike letters (Cyrillic ``о``) is never a listed one.
+
+Parameters:
+    ``true`` (any link), or a mapping: ``domains`` (a link to one of them, unless it is also under
+    ``except_domains``) and/or ``except_domains`` (alone: any link to a domain not listed).
+
+Example:
+    match: {links: {except_domains: ["youtube.com", "wikipedia.org"]}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
+
+from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.params import Strict
+from bot.rules.linkscan import DomainSet, canonical_host, iter_links
+
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
+
+
+def _domain(value: str) -> str:
+    host = canonical_host(value)
+    if not host or not set(host) <= _HOST_CHARS or ".." in host:
+        raise ValueError(f'"{value}" is not a domain (write it like youtube.com)')
+    return value
+
+
+Domain = Annotated[str, AfterValidator(_domain)]
+
+
+class LinksFilter(Strict):
+    """``{domains: [...], except_domains: [...]}``."""
+
+    domains: list[Domain] | None = Field(default=None, min_length=1)
+    except_domains: list[Domain] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> LinksFilter:
+        if self.domains is None and self.except_domains is None:
+            raise ValueError("give domains, except_domains or both (or write links: true)")
+        return self
+
+
+# `true` or a mapping: a mapping is checked only as a mapping, so a mistake in it is reported once,
+# in its own words, not also as "expected true". The tags take the form the loader leaves out of
+# the key path it reports.
+LinksParams = Annotated[
+    Annotated[Literal[True], Tag("links[true]")] | Annotated[LinksFilter, Tag("links[mapping]")],
+    Discriminator(
+        lambda v: "links[mapping]" if isinstance(v, dict | LinksFilter) else "links[true]"
+    ),
+]
+
+
+def may_have_link(text: str) -> bool:
+    """False only when no link can be in ``text`` once normalized: a cheap test on the raw text."""
+    if not text.isascii():
+        return True  # NFKC may make dots or colons of other characters: let the view decide
+    return "." in text or ":" in text or "dot" in text.lower()
+
+
+def _compile(
+    params: Literal[True] | LinksFilter, modifiers: Mapping[str, Any], cc: CompileContext
+) -> Compiled:
+    only = DomainSet(params.domains or ()) if isinstance(params, LinksFilter) else None
+    unless = DomainSet(params.except_domains or ()) if isinstance(params, LinksFilter) else None
+
+    def matcher(subject: Subject) -> Match | None:
+        if not may_have_link(subject.message.text):
+            return None
+        view = subject.nt.links
+        for link in iter_links(view.text):
+            if only and link.host not in only:
+                continue
+            if unless and link.host in unless:
+                continue
+            start, end = view.original_span(link.start, link.end)
+            return Match("links", subject.nt.normalized_span(start, end), link.url)
+        return None
+
+    return Compiled(matcher)
+
+
+CONDITION = Condition(
+    key="links",
+    params=LinksParams,
+    compile=_compile,
+    summary="the message has a link (to those domains)",
+)

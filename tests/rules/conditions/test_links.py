@@ -1,0 +1,118 @@
+"""`links`: any link, or links to / not to listed domains, through defanged and obfuscated forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.rules.loader import RulesError
+
+ZW = "\u200b"
+
+# (text, fires for `links: true`)
+ANY_LINK: list[tuple[str, bool]] = [
+    ("see https://evil.com/x", True),
+    ("go to evil.com now", True),
+    ("www.something", True),
+    ("ping 192.168.1.1", True),
+    ("t.me/name", True),
+    ("discord.gg/abc", True),
+    # defanged and obfuscated
+    ("hxxps://evil[.]com", True),
+    ("evil[.]com", True),
+    ("evil(.)com", True),
+    ("evil dot com", True),
+    ("evil . com", True),
+    ("evil。com", True),
+    (f"ev{ZW}il.c{ZW}om", True),
+    ("EVIL.COM", True),
+    ("ｅｖｉｌ．ｃｏｍ", True),  # fullwidth: NFKC makes it evil.com
+    ("youtube.com@evil.com", True),
+    # innocent text
+    ("mail me at john.doe@gmail.com", False),
+    ("pi is 3.14 and the version is 1.2.3", False),
+    ("end.of sentence", False),
+    ("run main.py then open README.md and notes.txt", False),
+    ("node.js is fine", False),
+    ("the meeting is at 10:30", False),
+    ("Xin chào các bạn. Hôm nay trời đẹp quá!", False),
+    ("hello everyone", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("text", "fires"), ANY_LINK)
+def test_any_link(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"links": True}).fires(text) is fires
+
+
+# (text, fires for `links: {except_domains: [youtube.com, wikipedia.org]}`)
+EXCEPT: list[tuple[str, bool]] = [
+    ("https://youtube.com/watch?v=1", False),
+    ("https://m.youtube.com/watch?v=1", False),
+    ("www.youtube.com", False),
+    ("YOUTUBE.COM/x", False),
+    ("vi.wikipedia.org/wiki/Sách", False),
+    ("https://evil.com", True),
+    ("evil-youtube.com", True),
+    ("youtube.com.evil.net", True),
+    ("yоutube.com", True),  # Cyrillic о: a look-alike is never the allowed domain
+    ("youtube.com@evil.com", True),
+    ("https://youtube.com@evil.com/watch", True),
+    ("youtube.com and also evil.com", True),
+    ("just text", False),
+]
+
+
+@pytest.mark.parametrize(("text", "fires"), EXCEPT)
+def test_except_domains(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    rule = {"links": {"except_domains": ["youtube.com", "wikipedia.org"]}}
+    assert judge(rule).fires(text) is fires
+
+
+# (text, fires for `links: {domains: [bit.ly, discord.com], except_domains: [blog.discord.com]}`)
+DOMAINS: list[tuple[str, bool]] = [
+    ("bit.ly/abc", True),
+    ("https://BIT.LY/abc", True),
+    ("bit[.]ly/abc", True),
+    ("bit dot ly/abc", True),
+    ("https://discord.com/channels/1", True),
+    ("https://blog.discord.com/post", False),
+    ("evil.com", False),
+    ("notbit.ly", False),
+    ("bit.ly.evil.com", False),
+    ("bіt.ly/abc", False),  # Cyrillic і
+]
+
+
+@pytest.mark.parametrize(("text", "fires"), DOMAINS)
+def test_domains(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    rule = {"links": {"domains": ["bit.ly", "discord.com"], "except_domains": ["blog.discord.com"]}}
+    assert judge(rule).fires(text) is fires
+
+
+def test_match_names_the_link(judge) -> None:  # type: ignore[no-untyped-def]
+    decision = judge({"links": {"except_domains": ["youtube.com"]}}).decide(
+        "ok youtube.com but not hxxps://evil[.]com/x"
+    )
+    (match,) = decision.matches
+    assert match.condition == "links"
+    assert match.matched == "https://evil.com/x"
+    assert match.span is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        False,
+        {},
+        {"domains": []},
+        {"except_domains": []},
+        {"domains": ["not a domain!"]},
+        {"domains": "youtube.com"},
+        {"allow": ["youtube.com"]},
+    ],
+)
+def test_invalid_values_are_refused(judge, value: object) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RulesError) as info:
+        judge({"links": value})
+    assert "links" in str(info.value)
