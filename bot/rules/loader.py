@@ -72,6 +72,8 @@ class SourceMap:
     file: str
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # Values already reported as unreadable: what the schema says about them would be noise.
+    unreadable: set[Loc] = field(default_factory=set)
 
     def position(self, loc: Loc, at: At = "value") -> tuple[int, int]:
         """Where to point for a problem at ``loc``; falls back to the nearest enclosing value."""
@@ -87,7 +89,9 @@ class SourceMap:
     def problem(self, loc: Loc, message: str, at: At = "value") -> LocatedProblem:
         """A problem at ``loc`` located in this file."""
         line, col = self.position(loc, at)
-        return LocatedProblem(self.file, line, col, format_path(loc), message)
+        # A missing key is reported on the mapping that lacks it; the message names the key.
+        shown = loc[:-1] if at == "parent" and loc else loc
+        return LocatedProblem(self.file, line, col, format_path(shown), message)
 
 
 class _Problems(Exception):
@@ -123,6 +127,7 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return self._scalar(node, loc)
         if id(node) in self.active:
+            self.source.unreadable.add(loc)
             self.problems.append(
                 self.source.problem(loc, "an alias refers to itself (*alias inside &anchor)")
             )
@@ -141,6 +146,7 @@ class _Builder:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
+            self.source.unreadable.add(loc)
             self.problems.append(
                 self.source.problem(loc, f"cannot read this value: {_yaml_reason(exc)}")
             )
@@ -204,7 +210,14 @@ class _Builder:
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    text = f"{problem} ({context})" if context and context not in problem else str(problem)
+    text = str(problem)
+    if "another document" in text:
+        return "the file holds more than one YAML document (a second --- line); keep one"
+    if context and context not in text:
+        # The context mark is where the unclosed bracket or quote began: often the real mistake.
+        mark = getattr(exc, "context_mark", None)
+        where = f" that starts at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        text += f" ({context}{where})"
     if "'\\t'" in text or "\t" in text:
         text += "; YAML indents with spaces, not tabs"
     return text
@@ -289,7 +302,8 @@ def load_rules_text_with_source(
             ruleset = RuleSet.model_validate(data, context={"base_dir": base})
         except ValidationError as exc:
             for loc, message, at in flatten_errors(exc.errors(include_url=False)):
-                problems.append(source.problem(loc, message, at))
+                if not any(loc[:n] in source.unreadable for n in range(len(loc) + 1)):
+                    problems.append(source.problem(loc, message, at))
         else:
             if not problems:
                 return ruleset, source

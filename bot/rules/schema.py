@@ -120,7 +120,10 @@ def friendly_message(err: Mapping[str, Any], known_keys: Sequence[str] = ()) -> 
     if kind == "missing":
         return f'missing required key "{last}"', "parent"
     if kind == "extra_forbidden":
-        return f'unknown key "{last}"{did_you_mean(last, known_keys)}', "key"
+        hint = did_you_mean(last, known_keys)
+        if not hint and known_keys:
+            hint = f"; expected one of {', '.join(known_keys)}"
+        return f'unknown key "{last}"{hint}', "key"
     if kind == "value_error":
         return str(ctx.get("error", msg.removeprefix("Value error, "))), "value"
     if kind == "int_from_float":
@@ -352,9 +355,8 @@ class LadderStep(Frozen):
         errors: list[Any] = []
         for key in data:
             if key not in _STEP_KEYS:
-                errors.append(
-                    problem((key,), f'unknown key "{key}"{did_you_mean(key, _STEP_KEYS)}', "key")
-                )
+                hint = did_you_mean(key, _STEP_KEYS) or f"; expected one of {', '.join(_STEP_KEYS)}"
+                errors.append(problem((key,), f'unknown key "{key}"{hint}', "key"))
         strikes = data.get("strikes")
         if "strikes" not in data:
             errors.append(problem(("strikes",), 'missing required key "strikes"', "parent"))
