@@ -222,6 +222,10 @@ class FakeTelegram:
         """An update carrying a message (or an edit, or a channel post) in ``chat_id``."""
         chat = self.chat(chat_id).ptb
         now = datetime.now(UTC)
+        if text and text.startswith("/") and "entities" not in fields:
+            # Telegram marks a leading /command with a bot_command entity.
+            word = text.split(maxsplit=1)[0]
+            fields["entities"] = (MessageEntity(MessageEntity.BOT_COMMAND, 0, len(word)),)
         msg = Message(
             message_id=fields.pop("message_id", None) or next(self._message_ids),
             date=now,
@@ -271,6 +275,7 @@ class FakeTelegram:
         params = _decode(await request.post()) if request.method == "POST" else {}
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
+        await self._notify()
         try:
             if request.match_info["token"] != self.token:
                 return self._error(call, Fault(401, "Unauthorized"))
@@ -431,7 +436,7 @@ class FakeTelegram:
         if chat.owner is not None and user.id == chat.owner.id:
             return ChatMemberOwner(user, is_anonymous=False)
         if any(a.id == user.id for a in chat.admins):
-            return _admin(user)
+            return admin_member(user)
         if user.id in chat.banned:
             until = chat.banned[user.id]
             return ChatMemberBanned(user, datetime.fromtimestamp(until, UTC))
@@ -478,7 +483,7 @@ class FakeTelegram:
         return self._member(chat, user).to_dict()
 
 
-def _admin(user: User) -> ChatMemberAdministrator:
+def admin_member(user: User) -> ChatMemberAdministrator:
     return ChatMemberAdministrator(
         user,
         can_be_edited=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TypeVar
@@ -16,6 +17,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.platforms.base import FailureKind, PlatformError
 
@@ -56,7 +58,10 @@ def classify(exc: TelegramError) -> PlatformError:
     text = exc.message
     low = text.lower()
     if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
+        with warnings.catch_warnings():
+            # PTB 22.2+ warns that ``retry_after`` will become a timedelta; both are handled.
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return PlatformError(FailureKind.RATE_LIMITED, text, retry_after=seconds)
     if isinstance(exc, Forbidden):
