@@ -54,6 +54,9 @@ At = Literal["value", "key", "parent"]
 # An error type carrying already-worded problems found inside one value (a condition, an action
 # list, a ladder): ``ctx["errors"]`` holds pydantic-shaped error dicts, located relative to it.
 NESTED = "nested"
+# Stands for a schema that json_schema() fills in: pydantic cannot see the conditions table.
+_PLACEHOLDER = "x-modbot"
+_DURATION_PATTERN = r"^\s*\d{1,9}\s*[smhdw]\s*$"
 PROBLEM = "rules_problem"
 
 
@@ -275,7 +278,7 @@ TextList = Annotated[tuple[Text, ...], BeforeValidator(_none_as_empty(tuple))]
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*\d{1,9}\s*[smhdw]\s*$"}),
+    WithJsonSchema({"type": "string", "pattern": _DURATION_PATTERN}),
 ]
 Template = Annotated[str, AfterValidator(_template)]
 
@@ -344,7 +347,7 @@ class LadderStep(Frozen):
     sanction: Annotated[
         Sanction,
         PlainValidator(_sanction),
-        WithJsonSchema({"type": "string", "enum": list(_SANCTIONS)}),
+        WithJsonSchema({"type": "string"}),
     ]
 
     @model_validator(mode="before")
@@ -511,7 +514,7 @@ else:
 Condition = Annotated[
     ConditionNode,
     BeforeValidator(_condition),
-    WithJsonSchema({"$ref": "#/$defs/Condition"}),
+    WithJsonSchema({_PLACEHOLDER: "Condition"}),
 ]
 
 
@@ -540,7 +543,7 @@ class Rule(Frozen):
     actions: Annotated[
         ActionSet,
         BeforeValidator(_actions),
-        WithJsonSchema({"type": "array", "items": {"$ref": "#/$defs/Action"}, "minItems": 1}),
+        WithJsonSchema({_PLACEHOLDER: "Actions"}),
     ]
     tests: Annotated[RuleTests, BeforeValidator(_none_as_empty(dict))] = RuleTests()
 
@@ -668,7 +671,89 @@ def keys_at(loc: Loc, root: type[BaseModel] = RuleSet) -> list[str]:
 
 def json_schema() -> dict[str, Any]:
     """A JSON Schema of the rules file for editor completion (yaml-language-server)."""
-    raise NotImplementedError
+    from pydantic import TypeAdapter
+
+    from bot.rules.conditions import CONDITIONS
+
+    schema = RuleSet.model_json_schema(by_alias=True)
+    defs: dict[str, Any] = schema.setdefault("$defs", {})
+    duration = {"type": "string", "pattern": _DURATION_PATTERN, "examples": ["10m"]}
+    condition: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A condition: every key must hold (AND); any/all/not combine conditions.",
+        "properties": {
+            "all": {"type": "array", "items": {"$ref": "#/$defs/Condition"}, "minItems": 1},
+            "any": {"type": "array", "items": {"$ref": "#/$defs/Condition"}, "minItems": 1},
+            "not": {"$ref": "#/$defs/Condition"},
+        },
+    }
+    for key, cond in CONDITIONS.items():
+        for name, tp in {key: cond.params, **cond.modifiers}.items():
+            part = TypeAdapter(tp).json_schema(ref_template="#/$defs/{model}")
+            defs.update(part.pop("$defs", {}))
+            part.setdefault("description", cond.summary)
+            condition["properties"][name] = part
+    defs["Condition"] = condition
+    defs["Action"] = {
+        "anyOf": [
+            {"type": "string", "enum": ["delete", "warn", "strike", "kick", "ban", "alert"]},
+            _one_key("strike", {"type": "integer", "minimum": 1, "maximum": 100}),
+            _one_key("mute", duration),
+            _one_key("ban", duration),
+            _one_key("reply", {"type": "string"}),
+        ]
+    }
+    # The ladder is written {strikes, action, duration}, not as the model holds it.
+    defs["LadderStep"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["strikes", "action"],
+        "properties": {
+            "strikes": {"type": "integer", "minimum": 1},
+            "action": {"type": "string", "enum": list(_SANCTIONS)},
+            "duration": duration,
+        },
+    }
+    defs["Rule"]["properties"]["id"]["pattern"] = "^[a-z0-9-]+$"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "modbot rules file"
+    return _fill(schema)
+
+
+def _one_key(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {key: value},
+        "required": [key],
+        "additionalProperties": False,
+    }
+
+
+def _fill(node: Any) -> Any:
+    """Replace placeholders with references, and timedelta defaults with the file's own syntax."""
+    if isinstance(node, dict):
+        kind = node.get(_PLACEHOLDER)
+        if kind == "Condition":
+            return {"$ref": "#/$defs/Condition"}
+        if kind == "Actions":
+            return {"type": "array", "items": {"$ref": "#/$defs/Action"}, "minItems": 1}
+        out = {k: _fill(v) for k, v in node.items()}
+        if out.get("format") == "duration":  # pydantic's ISO 8601; the file says 10s, 5m, 1h
+            del out["format"]
+            out["pattern"] = _DURATION_PATTERN
+        if isinstance(out.get("default"), str) and out["default"].startswith("P"):
+            out["default"] = _iso_to_duration(out["default"])
+        return out
+    if isinstance(node, list):
+        return [_fill(v) for v in node]
+    return node
+
+
+def _iso_to_duration(text: str) -> str:
+    # pydantic writes timedelta defaults as ISO 8601 ("P90D"); owners write 90d.
+    m = re.fullmatch(r"P(\d+)D", text)
+    return f"{m.group(1)}d" if m else text
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -257,3 +258,28 @@ def test_keys_at_follows_the_models() -> None:
     assert keys_at(("escalation",)) == ["strikes_expire", "ladder"]
     assert keys_at(("rules", 0, "match")) == []
     assert keys_at(("nope",)) == []
+
+
+def test_json_schema_covers_the_file_and_every_condition() -> None:
+    import json
+
+    from bot.rules.conditions import CONDITIONS, MODIFIERS
+    from bot.rules.schema import json_schema
+
+    schema = json_schema()
+    text = json.dumps(schema)
+    assert "x-modbot" not in text and '"format": "duration"' not in text
+    assert schema["required"] == ["version", "rules"]
+    assert set(schema["properties"]) == set(keys_at(()))
+    defs = schema["$defs"]
+    rule = defs["Rule"]
+    assert rule["required"] == ["id", "match", "actions"]
+    assert "except" in rule["properties"] and rule["properties"]["id"]["pattern"] == "^[a-z0-9-]+$"
+    assert rule["properties"]["match"] == {"$ref": "#/$defs/Condition"}
+    condition = defs["Condition"]["properties"]
+    assert set(condition) == {*CONDITIONS, *MODIFIERS, "all", "any", "not"}
+    assert defs["LadderStep"]["required"] == ["strikes", "action"]
+    assert defs["Privacy"]["properties"]["keep_message_text"]["default"] == "90d"
+    # Every reference resolves.
+    for ref in set(re.findall(r'"#/\$defs/([^"]+)"', text)):
+        assert ref in defs, ref
