@@ -65,6 +65,8 @@ class ReadStats:
     problems: int = 0
     files: int = 0
     formats: dict[str, str] = field(default_factory=dict)  # path -> ExportFormat value
+    # path -> bytes parsed so far, updated every few thousand messages (for progress bars)
+    positions: dict[str, int] = field(default_factory=dict)
 
     @property
     def skipped(self) -> int:

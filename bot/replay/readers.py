@@ -235,6 +235,8 @@ def _convert_stream(
                     chat_name = converter.chat_name or str(meta.get("id", tag))
                     index = 0
             index += 1
+            if not index & 4095:
+                stats.positions[path] = _tell(f) or 0
             try:
                 result = convert(raw)
             except BadMessage as e:
@@ -250,6 +252,7 @@ def _convert_stream(
             stats.messages += 1
             yield result
     except ijson.JSONError as e:
+        stats.positions[path] = _tell(f) or 0
         stats.problems += 1
         truncated = "premature EOF" in str(e)
         what = "truncated JSON" if truncated else "invalid JSON"
@@ -262,6 +265,8 @@ def _convert_stream(
             chat=chat_name,
             fatal=True,
         )
+    else:
+        stats.positions[path] = _tell(f) or 0
 
 
 def _iter_account(path: str, stats: ReadStats) -> Iterator[Message | ReadProblem]:

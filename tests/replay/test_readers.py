@@ -163,7 +163,7 @@ def test_telegram_media_captions_and_polls() -> None:
     assert ms["11"].attachments[0].kind == "voice"
     assert ms["14"].attachments == (Attachment("", "animation", 0),)
     assert ms["14"].extra["via_bot"] == "@gif"
-    assert ms["12"].text == "Tháng này đọc sách gì? Vote ở spam.example"
+    assert ms["12"].text == "Tháng này đọc sách gì? Vote ở https://vote.example/poll"
 
 
 def test_telegram_joins_give_member_age_and_first_sighting_gives_account_age() -> None:
