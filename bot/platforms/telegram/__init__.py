@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Update
@@ -20,9 +20,22 @@ from bot.platforms.telegram.convert import group_message, member_event, message_
 from bot.platforms.telegram.errors import call
 from bot.platforms.telegram.render import log_html, text_html
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 log = structlog.get_logger("bot.platforms.telegram")
 
 EventHandler = Callable[[Event], Awaitable[object]]
+
+
+class _Pipeline(Protocol):
+    """What the adapter needs from ``bot.moderation.pipeline.Pipeline``."""
+
+    ruleset: Any
+
+    async def handle(self, event: Event) -> object: ...
+
+
 TELEGRAM_API = "https://api.telegram.org"
 ALLOWED_UPDATES = (
     Update.MESSAGE,
@@ -88,8 +101,9 @@ class TelegramPlatform:
         self.log_chat = log_chat
         self.poll_timeout = poll_timeout
         self.clock = clock
-        self.bot_id = ""
+        self.bot_id: str | None = None
         self.bot_username = ""
+        self._pipeline: _Pipeline | None = None
         self.stopped = asyncio.Event()
         bot = _TolerantBot(
             token,
@@ -118,8 +132,15 @@ class TelegramPlatform:
 
     # ---- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Connect (getMe), then long-poll in the background; returns once polling runs."""
+    async def start(self, pipeline: _Pipeline | None = None) -> None:
+        """Connect (getMe), then long-poll in the background; returns once polling runs.
+
+        With a pipeline, every event goes to ``pipeline.handle`` and the log chat is read from
+        its current rules (``channels.log.telegram``), so ``/reload`` moves it.
+        """
+        if pipeline is not None:
+            self._pipeline = pipeline
+            self.on_event = pipeline.handle
         await self.app.initialize()
         me = self.app.bot.bot
         self.bot_id, self.bot_username = str(me.id), me.username or ""
@@ -306,10 +327,30 @@ class TelegramPlatform:
 
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
         """Post to the rules' ``channels.log.telegram`` chat; nothing when none is set."""
-        if not self.log_chat:
+        chat = self.log_chat_id()
+        if chat is None:
             log.debug("log_chat_unset", community=community_id, title=entry.title)
             return
-        await self._send(int(self.log_chat), log_html(entry))
+        await self._send(chat, log_html(entry))
+
+    def log_chat_id(self) -> int | None:
+        """The log chat: the one given explicitly, else the current rules' ``channels.log``."""
+        chat = self.log_chat
+        if chat is None and self._pipeline is not None:
+            chat = self._pipeline.ruleset.channels.log.get("telegram")
+        if not chat:
+            return None
+        try:
+            return int(chat)
+        except ValueError:
+            log.warning("log_chat_invalid", chat=chat)
+            return None
 
 
-__all__ = ["ALLOWED_UPDATES", "TelegramPlatform"]
+def create(settings: Settings) -> TelegramPlatform:
+    """The app's entry point (``bot.app.ADAPTERS``): a platform from the settings."""
+    assert settings.telegram_token, "create() is called only when TELEGRAM_TOKEN is set"
+    return TelegramPlatform(settings.telegram_token, settings.telegram_api_url)
+
+
+__all__ = ["ALLOWED_UPDATES", "TelegramPlatform", "create"]
