@@ -1,0 +1,872 @@
+"""Message normalization for the text conditions: views of a message, each mapped to the original.
+
+Steps of the fully normalized text (``NormalizedText.text``, the one
+``words``/``phrases``/``fuzzy`` see):
+
+1. Per grapheme cluster (a base character and the combining marks after it): invisible characters
+   removed (format characters ``Cf``: ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, bidi marks
+   and embeddings LRM..PDI, Mongolian vowel separator, invisible operators U+2061-2064, tags; plus
+   CGJ, variation selectors and Hangul fillers); NFKC; look-alike letters folded to Latin from the
+   Unicode confusables data shipped in ``confusable-homoglyphs`` (lowercase form first, so Greek
+   ``Ι`` -> ``i``; small capitals via their Unicode names); case folding. Combining marks on a
+   Latin letter are kept only as a well-formed Vietnamese letter (at most one vowel-shape mark and
+   one tone, composed); every other mark - strike-through, zalgo, any run of more than two marks,
+   marks on non-Latin bases - is dropped, and so is a diacritic that makes no Vietnamese letter
+   (``ñ`` -> ``n``). Every change other than plain case/composition is an *obfuscation signal* on
+   the word it touches.
+2. Leetspeak, 1:1 per character, only in a token (a run of letters, digits and ``@$!``) that has a
+   letter and nothing but letters and leet characters (``covid19``, ``5$``, ``10:30``, ``5pm``,
+   ``3rd`` stay): ``@4``->a ``3``->e ``1``->i ``!``->i ``0``->o ``5$``->s ``7``->t. A ``!`` at
+   either end of a token is punctuation. ``1`` is also tried as ``l`` and a leading ``@`` (a
+   mention) as ``a``, in a second search text (``SearchForms.texts``); ``.text`` keeps ``i`` and
+   the ``@``.
+3. Vietnamese: a word (run of letters) holding Vietnamese diacritics is kept as written when it is
+   a well-formed syllable (``bot.rules.vietnamese.is_syllable``) with no obfuscation signal;
+   otherwise it is folded (``đm`` -> ``dm``, ``fúck`` -> ``fuck``, ``d1t`` -> ``dit``). A message
+   with at least one kept word is *typed with diacritics*; there, every well-formed unobfuscated
+   word is *strict*: the word index compares it as written (``ngủ`` != ``ngu``, ``ma`` != ``má``),
+   see ``NormalizedText.is_strict``.
+
+Not rewrites but search rules (in ``SearchForms`` and ``bot.rules.textindex``): repeated letters,
+separators (any run of non-alphanumerics is one word gap) and split letters. A run of single
+letters or digits is joined into one word when the separators between them are punctuation only
+(``f.u.c.k``, two or more) or include whitespace (``f u c k``, ``đ ị t``, three or more, so ``a b
+testing`` and ``I a m`` are left alone); separators are one to three characters.
+
+Other views: ``regex`` (invisibles removed, NFKC + case folding, nothing else), ``links`` (the
+regex view with defanged forms undone: ``hxxp``, ``[.]``, ``(.)``, ``{.}``, ``[dot]``, ``(dot)``,
+`` dot `` and `` . `` between alphanumerics, ``。``) and ``nfkc`` (the original after NFKC only).
+
+Fast paths: ASCII text, and text of printable ASCII plus precomposed Vietnamese letters, skip step
+1 (identity maps, ``range``); the later steps work on a one-byte-per-character encoding with
+``bytes.translate`` and substring tests, and do per-word Python work only when a cheap test says
+so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from bot.rules.vietnamese import VI_LETTERS, VI_LOWER, fold, is_syllable
+
+__all__ = [
+    "EntryForm",
+    "NormalizedText",
+    "SearchForms",
+    "Squeezed",
+    "TextView",
+    "normalize",
+    "normalize_entry",
+    "search_text",
+]
+
+
+# ----------------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """A derived text and, for each of its characters, the original character it came from."""
+
+    text: str
+    to_original: Sequence[int]  # len(text) + 1 entries, non-decreasing; the last is len(original)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of ``text`` as a span of the original (end exclusive, never outside it)."""
+        n = len(self.text)
+        start = min(max(start, 0), n)
+        end = min(max(end, start), n)
+        ostart = self.to_original[start]
+        oend = self.to_original[end]
+        if end > start and oend <= ostart:
+            # Several characters from one original character (NFKC expansion): cover that character.
+            j = end
+            while j < n and self.to_original[j] <= ostart:
+                j += 1
+            oend = self.to_original[j]
+        return ostart, max(oend, ostart)
+
+    def view_span(self, ostart: int, oend: int) -> tuple[int, int]:
+        """A span of the original as the smallest span of ``text`` covering what came from it."""
+        n = len(self.text)
+        last = self.to_original[n]
+        ostart = min(max(ostart, 0), last)
+        oend = min(max(oend, ostart), last)
+        start = bisect_left(self.to_original, ostart, 0, n)
+        end = bisect_left(self.to_original, oend, 0, n)
+        return start, max(end, start)
+
+
+# ------------------------------------------------------------------------------------------- tables
+
+# Format characters (Cf) live in a few blocks; scanning them is cheap at import.
+_CF_RANGES = ((0x00, 0x3000), (0xFE00, 0x10000), (0x11000, 0x14000), (0x1BC00, 0x1BD00))
+_CF_RANGES += ((0x1D100, 0x1D200), (0xE0000, 0xE0100))
+_EXTRA_INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x3164}
+_EXTRA_INVISIBLE |= {0xFFA0, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+INVISIBLE: frozenset[str] = frozenset(
+    chr(cp)
+    for lo, hi in _CF_RANGES
+    for cp in range(lo, hi)
+    if unicodedata.category(chr(cp)) == "Cf" or cp in _EXTRA_INVISIBLE
+) | frozenset(chr(cp) for cp in _EXTRA_INVISIBLE)
+
+_APOSTROPHES = "\u2019\u2018\u02bc\u00b4\u2032\u02b9\u0060"  # folded to ' (a small addition)
+
+# Characters that need no per-cluster work: printable ASCII, \t \n \r and Vietnamese letters.
+_SAFE_CHARS = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(sorted(VI_LETTERS))
+_SPECIAL_RUN = re.compile("[^" + "".join(f"\\U{ord(c):08x}" for c in _SAFE_CHARS) + "]+")
+
+# One byte per character for the words pipeline: ASCII as is, the 67 lowercase Vietnamese letters at
+# 0x80.., and two placeholders for anything else (a letter or digit / not). Every later step
+# works on these bytes, which stay 1:1 with the text.
+_B_OTHER_SEP = 0x80 + len(VI_LOWER)
+_B_OTHER_ALNUM = _B_OTHER_SEP + 1
+_P_OTHER_SEP = "\ue000"
+_P_OTHER_ALNUM = "\ue001"
+_DECODING = "".join(chr(i) for i in range(128)) + "".join(VI_LOWER) + _P_OTHER_SEP + _P_OTHER_ALNUM
+_DECODING += "".join(chr(0xE100 + i) for i in range(256 - len(_DECODING)))
+_ENCODING_MAP = codecs.charmap_build(_DECODING)
+
+
+def _placeholder_errors(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    part = exc.object[exc.start : exc.end]
+    return "".join(_P_OTHER_ALNUM if c.isalnum() else _P_OTHER_SEP for c in part), exc.end
+
+
+codecs.register_error("modbot-placeholder", _placeholder_errors)
+
+
+def _to_bytes(text: str) -> bytes:
+    if text.isascii():
+        return text.encode("ascii")
+    return codecs.charmap_encode(text, "modbot-placeholder", _ENCODING_MAP)[0]
+
+
+def _byte_table(fn: Callable[[str], str]) -> bytes:
+    return bytes(ord(fn(_DECODING[i])) for i in range(256))
+
+
+def _is_alnum_byte_char(c: str) -> bool:
+    return c == _P_OTHER_ALNUM or (c.isalnum() and (c.isascii() or c in VI_LETTERS))
+
+
+# Search text: Vietnamese folded, every non-alphanumeric a space (the literal table keeps ' ` ~).
+_MARKS = "'`~"
+_B_SEARCH = _byte_table(
+    lambda c: (
+        chr(_B_OTHER_ALNUM) if c == _P_OTHER_ALNUM else fold(c) if _is_alnum_byte_char(c) else " "
+    )
+)
+_B_SEARCH_LIT = _byte_table(
+    lambda c: (
+        chr(_B_OTHER_ALNUM)
+        if c == _P_OTHER_ALNUM
+        else fold(c)
+        if _is_alnum_byte_char(c)
+        else (c if c in _MARKS else " ")
+    )
+)
+_LEET_CHARS = "@$!013457"
+_B_CLASS_LEET = _byte_table(
+    lambda c: (
+        c
+        if c in "@!"
+        else "1"
+        if c in _LEET_CHARS
+        else "a"
+        if _is_alnum_byte_char(c) and not c.isdigit()
+        else "9"
+        if c.isdigit()
+        else " "
+    )
+)
+_B_CLASS_SPLIT = _byte_table(
+    lambda c: "a" if _is_alnum_byte_char(c) else (" " if c.isspace() else ".")
+)
+_SPLIT_PRE = re.compile(rb"(?<!a)a[ .]{1,3}a(?!a)")
+_SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
+
+_LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
+_LEET_PRIMARY["7"] = "t"
+_LEET_TOKEN = re.compile(r"(?:[^\W_]|[@$!])+")
+_UNIT = re.compile(
+    r"\d+(?:st|nd|rd|th|s|am|pm|h|m|k|d|x|p|g|kg|km|cm|mm|ml|mb|gb|tb|v|w|hz|fps|min|k|b)"
+)
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _small_capital(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    prefix = "LATIN LETTER SMALL CAPITAL "
+    if name.startswith(prefix) and len(name) == len(prefix) + 1:
+        return name[-1].lower()
+    return None
+
+
+@cache
+def _lookalikes() -> dict[str, str]:
+    """Non-Latin letters and digits that look like an ASCII letter or digit (confusables data)."""
+    from confusable_homoglyphs.confusables import confusables_data  # 0.3 s: load on first need
+
+    ascii_alnum = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+    def as_target(ch: str) -> str | None:
+        if ch in ascii_alnum:
+            return ch
+        return _small_capital(ch) if len(ch) == 1 else None
+
+    def target(ch: str) -> str | None:
+        seen = {ch}
+        frontier = [ch]
+        for _ in range(3):
+            found: list[str] = []
+            following: list[str] = []
+            for x in frontier:
+                for h in confusables_data.get(x, ()):
+                    y = h["c"]
+                    if y in seen:
+                        continue
+                    seen.add(y)
+                    t = as_target(y)
+                    if t is not None:
+                        found.append(t)
+                    following.append(y)
+            if found:
+                letters = [f for f in found if f.isalpha()]
+                return min(letters or found)
+            frontier = following
+        return None
+
+    table: dict[str, str] = {}
+    for ch in confusables_data:
+        if len(ch) != 1 or ch.isascii() or ch in VI_LETTERS:
+            continue
+        if unicodedata.category(ch)[0] not in "LN":
+            continue
+        if unicodedata.normalize("NFD", ch)[0].isascii():
+            continue  # a Latin letter with diacritics: handled by the mark rules
+        t = target(ch)
+        if t is not None:
+            table[ch] = t
+    for cp in range(0x1D00, 0x1D2C):  # small capitals missing from the confusables graph
+        t = _small_capital(chr(cp))
+        if t is not None:
+            table.setdefault(chr(cp), t)
+    for ch in ("\ua731", "\u0280", "\u0262", "\u029f", "\u0274", "\u028f", "\u029c", "\u0299"):
+        t = _small_capital(ch)
+        if t is not None:
+            table.setdefault(ch, t)
+    for ch in _APOSTROPHES:
+        table[ch] = "'"
+    return table
+
+
+@lru_cache(maxsize=4096)
+def _is_attached(ch: str) -> bool:
+    """A combining mark or an invisible character: belongs to the cluster before it."""
+    return (
+        ch in INVISIBLE
+        or unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me")
+    )
+
+
+_VI_SHAPE = frozenset("\u0302\u0306\u031b")
+_VI_TONE = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _subclusters(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        if _is_attached(ch) and ch not in INVISIBLE:
+            if out:
+                out[-1] = (out[-1][0], out[-1][1] + ch)
+            else:
+                out.append(("", ch))
+        else:
+            out.append((ch, ""))
+    return out
+
+
+def _fold_letter(base: str, marks: str) -> tuple[str, bool]:
+    """A case-folded base and its marks -> (output, whether marks were dropped)."""
+    d = unicodedata.normalize("NFD", base)
+    b0, all_marks = d[0], d[1:] + marks
+    if not (b0 in _ASCII_LOWER or b0 == "đ"):
+        return base, bool(marks)
+    if not all_marks:
+        return b0, False
+    shapes = [m for m in all_marks if m in _VI_SHAPE]
+    tones = [m for m in all_marks if m in _VI_TONE]
+    if (
+        len(all_marks) > 2
+        or len(shapes) > 1
+        or len(tones) > 1
+        or len(shapes) + len(tones) != len(all_marks)
+    ):
+        return b0, True
+    cand = unicodedata.normalize("NFC", b0 + "".join(shapes) + "".join(tones))
+    if len(cand) == 1 and cand in VI_LETTERS:
+        return cand, bool(marks) and unicodedata.normalize("NFC", base + marks) != cand
+    return b0, True
+
+
+def _words_cluster_once(cluster: str) -> tuple[str, bool]:
+    raw = "".join(c for c in cluster if c not in INVISIBLE)
+    signal = len(raw) != len(cluster)
+    if not raw:
+        return "", True
+    nfkc = unicodedata.normalize("NFKC", raw)
+    if nfkc != unicodedata.normalize("NFC", raw):
+        signal = True  # compatibility forms: fullwidth, mathematical, circled, ligatures
+    look = _lookalikes()
+    out: list[str] = []
+    for base, marks in _subclusters(nfkc):
+        if not base:
+            signal = True  # orphan marks
+            continue
+        folded = base.casefold()
+        if len(folded) == 1 and folded in look:
+            folded, signal = look[folded].lower(), True
+        elif base in look:
+            folded, signal = look[base].lower(), True
+        for i, ch in enumerate(folded):
+            res, dropped = _fold_letter(ch, marks if i == len(folded) - 1 else "")
+            if len(res) == 1 and res in look and not res.isascii():
+                res, dropped = look[res].lower(), True
+            signal = signal or dropped
+            out.append(res)
+    return "".join(out), signal
+
+
+@lru_cache(maxsize=16384)
+def _words_cluster(cluster: str) -> tuple[str, bool]:
+    """A cluster in the words view, applied until stable (so normalization is idempotent)."""
+    out, signal = _words_cluster_once(cluster)
+    for _ in range(4):
+        again = "".join(_words_cluster_once(b + m)[0] for b, m in _subclusters(out))
+        if again == out:
+            break
+        out = again
+    return out, signal
+
+
+@lru_cache(maxsize=16384)
+def _regex_cluster(cluster: str) -> tuple[str, bool]:
+    """A cluster in the regex view: invisibles removed, NFKC and case folding (to a fixed point)."""
+    out = "".join(c for c in cluster if c not in INVISIBLE)
+    for _ in range(4):
+        again = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", out).casefold())
+        if again == out:
+            break
+        out = again
+    return out, False
+
+
+def _is_safe(text: str) -> bool:
+    return text.isascii() or _SPECIAL_RUN.search(text) is None
+
+
+def _cluster_pass(
+    text: str, cluster_fn: Callable[[str], tuple[str, bool]]
+) -> tuple[str, list[int], list[int]]:
+    """Safe stretches lowered in bulk, other clusters one at a time; returns text, map, signals."""
+    out: list[str] = []
+    omap: list[int] = []
+    signals: list[int] = []
+    pos = 0
+    olen = 0
+    for m in _SPECIAL_RUN.finditer(text):
+        i, j = m.span()
+        if i > pos and _is_attached(text[i]):
+            i -= 1  # a mark after a safe letter (decomposed Vietnamese): same cluster
+        if i > pos:
+            out.append(text[pos:i].lower())
+            omap.extend(range(pos, i))
+            olen += i - pos
+        k = i
+        while k < j:
+            e = k + 1
+            while e < j and _is_attached(text[e]):
+                e += 1
+            res, signal = cluster_fn(text[k:e])
+            if signal:
+                if res:
+                    signals.extend(range(olen, olen + len(res)))
+                else:
+                    signals.append(olen - 1)
+                signals.append(olen + len(res))
+            out.append(res)
+            omap.extend([k] * len(res))
+            olen += len(res)
+            k = e
+        pos = j
+    if pos < len(text):
+        out.append(text[pos:].lower())
+        omap.extend(range(pos, len(text)))
+    omap.append(len(text))
+    return "".join(out), omap, signals
+
+
+# --------------------------------------------------------------------------------- search forms
+
+
+class Squeezed:
+    """A search text with runs of the same letter and runs of spaces squeezed to one character.
+
+    ``s`` is what the automaton reads; the run map (built only when a hit needs it) turns an index
+    of ``s`` back into an index of the unsqueezed source and gives the length of each run.
+    """
+
+    __slots__ = ("_lens", "_starts_s", "_starts_x", "s", "src")
+    _RUN = re.compile(r"([a-z])\1+| {2,}")
+    _DOUBLES = tuple(c + c for c in "abcdefghijklmnopqrstuvwxyz")
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.s = self.squeeze(src)
+        self._starts_s: list[int] | None = None
+        self._starts_x: list[int] = []
+        self._lens: list[int] = []
+
+    @classmethod
+    def squeeze(cls, src: str) -> str:
+        s = src
+        while "  " in s:
+            s = s.replace("  ", " ")
+        for dd in cls._DOUBLES:
+            if dd in s:
+                c = dd[0]
+                while dd in s:
+                    s = s.replace(dd, c)
+        return s
+
+    def _build(self) -> list[int]:
+        starts_s: list[int] = []
+        removed = 0
+        for m in self._RUN.finditer(self.src):
+            a, b = m.span()
+            starts_s.append(a - removed)
+            self._starts_x.append(a)
+            self._lens.append(b - a)
+            removed += b - a - 1
+        self._starts_s = starts_s
+        return starts_s
+
+    def locate(self, i: int) -> tuple[int, int]:
+        """Index ``i`` of ``s`` -> (start in ``src``, run length)."""
+        starts = self._starts_s if self._starts_s is not None else self._build()
+        k = bisect_right(starts, i) - 1
+        if k < 0:
+            return i, 1
+        if starts[k] == i:
+            return self._starts_x[k], self._lens[k]
+        return i + (self._starts_x[k] - starts[k]) + self._lens[k] - 1, 1
+
+    def src_span(self, start: int, end: int) -> tuple[int, int]:
+        """Span of ``s`` -> span of ``src``."""
+        a, _ = self.locate(start)
+        b, n = self.locate(end - 1)
+        return a, b + n
+
+
+@dataclass(frozen=True, slots=True)
+class SearchForms:
+    """What the word index searches, all derived from ``NormalizedText.text``.
+
+    ``texts``: folded texts (Vietnamese diacritics off, non-alphanumerics as spaces), each 1:1 with
+    ``.text``: the primary one, then leet/mention variants. ``joined``: split-letter runs as
+    (folded letters, index in ``.text`` of each letter) pairs, primary and leet variants.
+    ``literal``: the primary text with ``' ` ~`` kept (for entries that contain them), or None.
+    """
+
+    texts: tuple[str, ...]
+    joined: tuple[tuple[str, tuple[int, ...]], ...]
+    literal: str | None
+
+
+def search_text(text: str, *, literal: bool = False) -> str:
+    """``text`` folded for search (1:1): no Vietnamese diacritics, non-alphanumerics as spaces."""
+    table = _B_SEARCH_LIT if literal else _B_SEARCH
+    return _to_bytes(text).translate(table).decode("latin-1")
+
+
+# ----------------------------------------------------------------------------------------- leet
+
+
+def _leet_token(tok: str, *, entry: bool) -> list[tuple[int, str, str]] | None:
+    """Replacements (offset, primary, variant) for one token, or None."""
+    lo, hi = 0, len(tok)
+    while lo < hi and tok[lo] == "!":
+        lo += 1
+    while hi > lo and tok[hi - 1] == "!":
+        hi -= 1
+    mention = -1
+    if hi - lo > 1 and tok[lo] == "@" and tok[lo + 1].isalpha():
+        mention = lo
+        lo += 1
+    body = tok[lo:hi]
+    if not body or not any(c.isalpha() for c in body):
+        return None
+    reps: list[tuple[int, str, str]] = []
+    if any(c in _LEET_PRIMARY for c in body) and not _UNIT.fullmatch(body):
+        if all(c.isalpha() or c in _LEET_PRIMARY for c in body):
+            for k, c in enumerate(body):
+                if c in _LEET_PRIMARY:
+                    p = _LEET_PRIMARY[c]
+                    reps.append((lo + k, p, "l" if c == "1" else p))
+    if mention >= 0:
+        reps.append((mention, "a" if entry else "@", "a"))
+    return reps or None
+
+
+def _apply_leet(text: str, *, entry: bool) -> tuple[str, str | None, list[int]]:
+    """Leet applied: (primary text, variant text or None, positions changed in the primary)."""
+    primary = list(text)
+    variant: dict[int, str] = {}
+    changed: list[int] = []
+    for m in _LEET_TOKEN.finditer(text):
+        reps = _leet_token(m.group(), entry=entry)
+        if reps is None:
+            continue
+        base = m.start()
+        for off, p, v in reps:
+            i = base + off
+            if p != text[i]:
+                changed.append(i)
+            primary[i] = p
+            if v != p:
+                variant[i] = v
+    prim = "".join(primary)
+    if not variant:
+        return prim, None, changed
+    for i, v in variant.items():
+        primary[i] = v
+    return prim, "".join(primary), changed
+
+
+def _has_leet(b: bytes) -> bool:
+    c = b.translate(_B_CLASS_LEET)
+    return b"a1" in c or b"1a" in c or b"@a" in c or b"a@" in c or b"a!a" in c
+
+
+# ------------------------------------------------------------------------------------ Vietnamese
+
+_piece_cache: dict[bytes, tuple[bool, bool]] = {}
+
+
+def _piece_info(piece: bytes) -> tuple[bool, bool]:
+    """(has a diacritic word that is not a syllable, has a kept diacritic word) for one chunk."""
+    info = _piece_cache.get(piece)
+    if info is None:
+        text = piece.decode("latin-1").translate(_LATIN1_TO_TEXT)
+        bad = kept = False
+        for m in _LETTER_RUN.finditer(text):
+            w = m.group()
+            if w.isascii():
+                continue
+            if is_syllable(w):
+                kept = kept or any(c in VI_LETTERS for c in w)
+            elif any(c in VI_LETTERS for c in w):
+                bad = True
+        info = (bad, kept)
+        if len(_piece_cache) > 100_000:
+            _piece_cache.clear()
+        _piece_cache[piece] = info
+    return info
+
+
+_LATIN1_TO_TEXT = {i: _DECODING[i] for i in range(128, 256)}
+
+
+# ----------------------------------------------------------------------------------- the result
+
+
+class NormalizedText:
+    """One message, normalized once; the views are computed on first use."""
+
+    __slots__ = (
+        "_forms",
+        "_has_vi",
+        "_links",
+        "_nfkc",
+        "_regex",
+        "_signals",
+        "_strict",
+        "_variant",
+        "original",
+        "text",
+        "words",
+    )
+
+    def __init__(
+        self,
+        original: str,
+        words: TextView,
+        variant: str | None,
+        signals: Sequence[int],
+        has_vi: bool,
+    ) -> None:
+        self.original = original
+        self.words = words
+        self.text = words.text
+        self._variant = variant
+        self._signals = signals
+        self._has_vi = has_vi
+        self._regex: TextView | None = None
+        self._links: TextView | None = None
+        self._nfkc: str | None = None
+        self._forms: SearchForms | None = None
+        self._strict: list[tuple[int, int, bool]] | None = None
+
+    def __repr__(self) -> str:
+        return f"NormalizedText({self.original!r} -> {self.text!r})"
+
+    @property
+    def regex(self) -> TextView:
+        """NFKC, case-folded, invisibles removed: what ``regex`` patterns see."""
+        if self._regex is None:
+            self._regex = _regex_view(self.original)
+        return self._regex
+
+    @property
+    def links(self) -> TextView:
+        """The regex view with defanged links undone: what ``links``/``invites``/mentions see."""
+        if self._links is None:
+            self._links = _links_view(self.regex)
+        return self._links
+
+    @property
+    def nfkc(self) -> str:
+        """The original after NFKC only (for ``caps``)."""
+        if self._nfkc is None:
+            o = self.original
+            self._nfkc = o if o.isascii() else unicodedata.normalize("NFKC", o)
+        return self._nfkc
+
+    @property
+    def typed_with_diacritics(self) -> bool:
+        """At least one word kept with its Vietnamese diacritics (strict comparison applies)."""
+        return self._has_vi
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of ``.text`` as a span of the original."""
+        return self.words.original_span(start, end)
+
+    def normalized_span(self, ostart: int, oend: int) -> tuple[int, int]:
+        """A span of the original as a span of ``.text``."""
+        return self.words.view_span(ostart, oend)
+
+    def search_forms(self) -> SearchForms:
+        """The folded search texts the word index reads (computed once)."""
+        if self._forms is None:
+            self._forms = _search_forms(self.text, self._variant)
+        return self._forms
+
+    def is_strict(self, start: int, end: int) -> bool:
+        """Whether the word of ``.text`` at [start, end) is compared as written (see module doc)."""
+        if not self._has_vi:
+            return False
+        tokens = self._strict
+        if tokens is None:
+            tokens = self._strict = []
+            signals = self._signals
+            for m in _LETTER_RUN.finditer(self.text):
+                a, b = m.span()
+                k = bisect_left(signals, a)
+                clean = k >= len(signals) or signals[k] >= b
+                tokens.append((a, b, clean and is_syllable(m.group())))
+        k = bisect_right(tokens, (start, len(self.text) + 1, True)) - 1
+        if k >= 0 and tokens[k][0] <= start < tokens[k][1]:
+            return tokens[k][2]
+        if k + 1 < len(tokens) and start <= tokens[k + 1][0] < end:
+            return tokens[k + 1][2]
+        return False
+
+
+def _search_forms(text: str, variant: str | None) -> SearchForms:
+    b = _to_bytes(text)
+    texts = [b.translate(_B_SEARCH).decode("latin-1")]
+    if variant is not None:
+        texts.append(search_text(variant))
+    literal = None
+    if b"'" in b or b"`" in b or b"~" in b:
+        literal = b.translate(_B_SEARCH_LIT).decode("latin-1")
+    joined: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    cls = b.translate(_B_CLASS_SPLIT)
+    if _SPLIT_PRE.search(cls) is not None:
+        joined = tuple(_joined_runs(texts[0], cls))
+    return SearchForms(tuple(texts), joined, literal)
+
+
+def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for m in _SPLIT_RUN.finditer(cls):
+        a, b = m.span()
+        seps = cls[a:b].split(b"a")[1:-1]
+        pos = [i for i in range(a, b) if cls[i] == 0x61]
+        groups: list[list[int]] = []
+        if any(b" " in s for s in seps):
+            if len(pos) >= 3:
+                groups.append(pos)
+            # Punctuation-joined pieces inside a spaced run (``f.u.c.k y.o.u``) are words too.
+            cur = [pos[0]]
+            for sep, p in zip(seps, pos[1:], strict=True):
+                if b" " in sep:
+                    if len(cur) >= 2:
+                        groups.append(cur)
+                    cur = [p]
+                else:
+                    cur.append(p)
+            if len(cur) >= 2 and len(cur) != len(pos):
+                groups.append(cur)
+        elif len(pos) >= 2:
+            groups.append(pos)
+        for g in groups:
+            word = "".join(folded[p] for p in g)
+            if not any(c.isalpha() for c in word):
+                continue
+            prim, var, _ = _apply_leet(word, entry=False)
+            out.append((prim, tuple(g)))
+            if var is not None:
+                out.append((var, tuple(g)))
+    return out
+
+
+# ------------------------------------------------------------------------------------- pipeline
+
+
+def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
+    # Step 1: clusters (skipped for safe text).
+    signals: list[int]
+    if _is_safe(text):
+        w1 = text.lower()
+        omap: Sequence[int] = range(len(text) + 1)
+        signals = []
+    else:
+        w1, omap, signals = _cluster_pass(text, _words_cluster)
+    b = _to_bytes(w1)
+    # Step 2: leet.
+    variant: str | None = None
+    if _has_leet(b):
+        w1, variant, changed = _apply_leet(w1, entry=entry)
+        if changed:
+            signals = sorted({*signals, *changed})
+        b = _to_bytes(w1)
+    # Step 3: Vietnamese words.
+    has_vi = False
+    if not b.isascii():
+        bad = False
+        for piece in set(b.split()):
+            if piece.isascii():
+                continue
+            p_bad, p_kept = _piece_info(piece)
+            bad = bad or p_bad
+            has_vi = has_vi or p_kept
+        if bad or (signals and has_vi):
+            w1, has_vi = _fold_words(w1, signals)
+    return NormalizedText(text, TextView(w1, omap), variant, signals, has_vi)
+
+
+def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
+    """Fold each diacritic word that is not a clean syllable; report whether any stayed."""
+    out: list[str] = []
+    pos = 0
+    kept = False
+    for m in _LETTER_RUN.finditer(text):
+        w = m.group()
+        if w.isascii():
+            continue
+        a, b = m.span()
+        k = bisect_left(signals, a)
+        clean = k >= len(signals) or signals[k] >= b
+        if clean and is_syllable(w):
+            kept = kept or any(c in VI_LETTERS for c in w)
+            continue
+        out.append(text[pos:a])
+        out.append(fold(w))
+        pos = b
+    out.append(text[pos:])
+    return "".join(out), kept
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalize one message (see the module docstring); views are computed lazily."""
+    return _words_pipeline(text)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryForm:
+    """A list entry as the word index sees it."""
+
+    written: str  # normalized like a message (leading @ as a), wildcards removed
+    folded: str  # ``search_text(written)`` with outer spaces stripped; empty = unusable
+    literal: str  # the same with ``' ` ~`` kept (equal to ``folded`` when the entry has none)
+    prefix_wild: bool
+    suffix_wild: bool
+
+
+@lru_cache(maxsize=65536)
+def normalize_entry(word: str) -> EntryForm:
+    """How a ``words``/``phrases`` entry is normalized (same steps as a message)."""
+    core = word.strip()
+    prefix = core.startswith("*")
+    suffix = core.endswith("*") and len(core) > 1
+    core = core.strip("*").strip()
+    written = _words_pipeline(core, entry=True).text if core else ""
+    return EntryForm(
+        written=written,
+        folded=search_text(written).strip(),
+        literal=search_text(written, literal=True).strip(),
+        prefix_wild=prefix,
+        suffix_wild=suffix,
+    )
+
+
+# ----------------------------------------------------------------------------- regex and links
+
+
+def _regex_view(original: str) -> TextView:
+    if _is_safe(original):
+        return TextView(original.lower(), range(len(original) + 1))
+    text, omap, _ = _cluster_pass(original, _regex_cluster)
+    return TextView(text, omap)
+
+
+_DEFANG = re.compile(
+    r"\bhxxp(?=s?:)|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|。"
+    r"|(?<=[^\W_])\s+dot\s+(?=[^\W_])|(?<=[^\W_])\s+\.\s+(?=[^\W_])"
+)
+
+
+def _links_view(view: TextView) -> TextView:
+    text = view.text
+    if not ("hxxp" in text or "." in text or "dot" in text or "。" in text):
+        return view
+    pieces: list[str] = []
+    omap: list[int] = []
+    pos = 0
+    for m in _DEFANG.finditer(text):
+        a, b = m.span()
+        g = m.group()
+        rep = "http" if g == "hxxp" else "."
+        pieces.append(text[pos:a])
+        omap.extend(view.to_original[pos:a])
+        pieces.append(rep)
+        omap.extend([view.to_original[a]] * len(rep))
+        pos = b
+    if pos == 0:
+        return view
+    pieces.append(text[pos:])
+    omap.extend(view.to_original[pos:])  # includes the final entry
+    return TextView("".join(pieces), omap)
