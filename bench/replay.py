@@ -1,0 +1,209 @@
+"""Benchmark ``modbot replay``: a generated 500,000-message export, throughput and peak memory.
+
+Each measurement runs in its own process so peak RSS is that measurement's alone:
+
+- ``read``: the streaming readers only (ijson + conversion to ``bot.events.Message``);
+- ``replay``: the whole ``run_replay`` (readers, engine with a simulated clock, escalation,
+  report) with ``rules.example.yaml`` minus its toxicity rule (no toxicity, as the target says);
+- ``baseline``: ``json.load`` of the whole file, the naive reader replay must not be.
+
+Usage: ``python bench/replay.py [--messages N] [--format telegram|discord] [--export PATH]
+[--results bench/RESULTS.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+TARGET_RATE = 20_000
+TARGET_RSS_MB = 300
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, export: str, rules: str) -> dict[str, Any]:
+    """Run one measurement in this process and return its numbers."""
+    started = time.perf_counter()
+    if mode == "baseline":
+        with open(export, encoding="utf-8") as f:
+            doc = json.load(f)
+        n = sum(1 for m in doc["messages"] if m.get("type") == "message")
+    elif mode == "read":
+        from bot.replay import ReadProblem, ReadStats, iter_exports
+
+        stats = ReadStats()
+        n = sum(1 for item in iter_exports([export], stats) if not isinstance(item, ReadProblem))
+    else:
+        from bot.replay.report import run_replay
+
+        out, err = io.StringIO(), io.StringIO()
+        code = run_replay([export], rules, True, 5, out, err)
+        if code != 0:
+            raise SystemExit(f"replay failed: {err.getvalue()}")
+        doc = json.loads(out.getvalue())
+        n = doc["messages"]
+        matched = {rid: r["matched"] for rid, r in doc["rules"].items()}
+    elapsed = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "mode": mode,
+        "messages": n,
+        "seconds": round(elapsed, 2),
+        "rate": round(n / elapsed) if elapsed else 0,
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+    if mode == "replay":
+        result["matched"] = matched
+        result["sanctions"] = doc["sanctions"]
+    return result
+
+
+def bench_rules(dest: Path) -> Path:
+    """``rules.example.yaml`` without toxicity (rules and backend), paths made absolute."""
+    data = yaml.safe_load((ROOT / "rules.example.yaml").read_text(encoding="utf-8"))
+    data["toxicity"] = {"backend": "off"}
+
+    def uses_toxicity(node: Any) -> bool:
+        if isinstance(node, dict):
+            return "toxicity" in node or any(uses_toxicity(v) for v in node.values())
+        if isinstance(node, list):
+            return any(uses_toxicity(v) for v in node)
+        return False
+
+    def absolutize(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "words_file" and isinstance(v, str):
+                    node[k] = str((ROOT / v).resolve())
+                else:
+                    absolutize(v)
+        elif isinstance(node, list):
+            for v in node:
+                absolutize(v)
+
+    rules = []
+    for rule in data["rules"]:
+        if uses_toxicity(rule.get("match")) or uses_toxicity(rule.get("except")):
+            continue
+        rule.pop("tests", None)
+        absolutize(rule)
+        rules.append(rule)
+    data["rules"] = rules
+    path = dest / "bench_rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_child(mode: str, export: Path, rules: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--export", str(export), "--rules", str(rules)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def write_results(path: Path, section: str) -> None:
+    """Replace (or append) this benchmark's own section of RESULTS.md, leaving others alone."""
+    begin, end = "<!-- replay-bench:begin -->", "<!-- replay-bench:end -->"
+    block = f"{begin}\n{section.rstrip()}\n{end}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--messages", type=int, default=500_000)
+    p.add_argument("--format", choices=("telegram", "discord"), default="telegram")
+    p.add_argument("--export", type=Path, help="use this export instead of generating one")
+    p.add_argument("--rules", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("read", "replay", "baseline"), help=argparse.SUPPRESS)
+    p.add_argument("--results", type=Path, help="write the section into this RESULTS.md")
+    p.add_argument("--skip-baseline", action="store_true")
+    a = p.parse_args(argv)
+    if a.child:
+        print(json.dumps(child(a.child, str(a.export), str(a.rules))))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
+        tmpdir = Path(tmp)
+        export = a.export
+        if export is None:
+            from gen_export import write_export
+
+            export = tmpdir / "result.json"
+            t = time.perf_counter()
+            size = write_export(export, a.format, a.messages)
+            print(
+                f"generated {a.messages} {a.format} messages, {size / 1e6:.0f} MB, "
+                f"in {time.perf_counter() - t:.1f} s",
+                file=sys.stderr,
+            )
+        size_mb = os.path.getsize(export) / 1e6
+        rules = bench_rules(tmpdir)
+        modes = ["read", "replay"] + ([] if a.skip_baseline else ["baseline"])
+        results = {m: run_child(m, export, rules) for m in modes}
+
+    lines = [
+        f"export: {a.messages if a.export is None else '?'} {a.format} messages, "
+        f"{size_mb:.0f} MB; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "",
+        "| measurement | messages | seconds | msg/s | peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for m, r in results.items():
+        lines.append(
+            f"| {m} | {r['messages']} | {r['seconds']} | {r['rate']} | {r['peak_rss_mb']} |"
+        )
+    replay = results["replay"]
+    ok_rate = replay["rate"] >= TARGET_RATE
+    ok_rss = replay["peak_rss_mb"] < TARGET_RSS_MB
+    lines += [
+        "",
+        f"replay target: >= {TARGET_RATE} msg/s: {'met' if ok_rate else 'NOT met'}; "
+        f"peak RSS < {TARGET_RSS_MB} MB: {'met' if ok_rss else 'NOT met'}",
+        f"matched per rule: {json.dumps(replay['matched'])}",
+        f"sanctions: {json.dumps(replay['sanctions'])}",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if a.results:
+        section = (
+            "## Replay (`bench/replay.py`)\n\n"
+            f"Command: `.venv/bin/python bench/replay.py --messages {a.messages} "
+            f"--format {a.format} --results {a.results}`\n\n" + report + "\n"
+        )
+        write_results(a.results, section)
+    return 0 if ok_rate and ok_rss else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
