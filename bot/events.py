@@ -44,7 +44,9 @@ class Author:
 
     def has_role(self, names_or_ids: frozenset[str]) -> bool:
         """True when one of the member's roles is named, or has an id, in ``names_or_ids``."""
-        return any(r.id in names_or_ids or r.name.casefold() in names_or_ids for r in self.roles)
+        return any(
+            r.id.casefold() in names_or_ids or r.name.casefold() in names_or_ids for r in self.roles
+        )
 
 
 @dataclass(frozen=True, slots=True)

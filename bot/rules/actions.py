@@ -151,10 +151,12 @@ def parse_action(item: object, rule_id: str = "") -> ActionSet:
     if isinstance(item, str):
         if item not in _BARE:
             hint = " (needs a value, e.g. {mute: 10m})" if item in _WITH_VALUE else ""
-            raise ActionError(f'unknown action "{item}"{hint}; expected one of {", ".join(ACTION_NAMES)}')
+            raise ActionError(
+                f'unknown action "{item}"{hint}; expected one of {", ".join(ACTION_NAMES)}'
+            )
         return _bare(item)
     if isinstance(item, dict) and len(item) == 1:
-        (name, value), = item.items()
+        ((name, value),) = item.items()
         if name not in _WITH_VALUE:
             raise ActionError(f'unknown action "{name}"; expected one of {", ".join(ACTION_NAMES)}')
         return _valued(str(name), value, rule_id)

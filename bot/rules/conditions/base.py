@@ -98,6 +98,6 @@ class Condition:
     compile: Callable[[Any, Mapping[str, Any], CompileContext], Compiled]
     summary: str
     modifiers: Mapping[str, Any] = field(default_factory=dict)
-    prepare: Callable[[Any, Mapping[str, Any], Path], list[tuple[tuple[str | int, ...], str]]] | None = (
-        None
-    )
+    prepare: (
+        Callable[[Any, Mapping[str, Any], Path], list[tuple[tuple[str | int, ...], str]]] | None
+    ) = None

@@ -1,0 +1,46 @@
+"""`rate`: this member sent N messages within a window, this one included.
+
+What it matches:
+    Flooding: the member's messages in this community within ``within`` before this one (by the
+    messages' own timestamps, so replays keep time) number at least ``messages``. Edits do not
+    count again.
+
+Parameters:
+    ``{messages: N, within: DURATION}``.
+
+Example:
+    match: {rate: {messages: 6, within: 10s}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.params import Window
+
+
+def member_key(subject: Subject) -> tuple[str, str, str]:
+    """The history key of the message's author."""
+    m = subject.message
+    return (str(m.platform), m.community_id, m.author.id)
+
+
+def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    def matcher(subject: Subject) -> Match | None:
+        history = subject.ctx.history
+        if history is None:
+            return None
+        since = subject.message.timestamp - params.within
+        count = history.count_since(member_key(subject), since)
+        if count >= params.messages:
+            return Match("rate", None, f"{count} messages")
+        return None
+
+    return Compiled(matcher)
+
+
+CONDITION = Condition(
+    key="rate", params=Window, compile=_compile, summary="messages per member within a window"
+)

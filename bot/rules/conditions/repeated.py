@@ -1,0 +1,47 @@
+"""`repeated`: the same character N times in a row.
+
+What it matches:
+    A run of one character (``!!!!!!!!``, ``aaaaaaaaaa``, ``😂😂😂😂😂``) at least N long, in the
+    original text.
+
+Parameters:
+    ``{at_least: N}`` with N of at least 2.
+
+Example:
+    match: {repeated: {at_least: 10}}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.params import AtLeast
+
+
+def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    n = max(params.at_least, 2)
+    # One backreference, no nesting: this scans in linear time in Python's re.
+    run = re.compile(r"(.)\1{" + str(n - 1) + ",}", re.DOTALL)
+
+    def matcher(subject: Subject) -> Match | None:
+        text = subject.message.text
+        if len(text) < n:
+            return None
+        found = run.search(text)
+        if found is None:
+            return None
+        span = subject.nt.normalized_span(found.start(), found.end())
+        return Match("repeated", span, found.group(0)[:40])
+
+    return Compiled(matcher)
+
+
+CONDITION = Condition(
+    key="repeated",
+    params=AtLeast,
+    compile=_compile,
+    summary="a character repeated N times in a row",
+)

@@ -1,0 +1,212 @@
+"""The rules engine: compile a rule set once, then decide each message with plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import re2
+
+from bot.events import Message
+from bot.rules.actions import EMPTY, ActionSet, merge_all
+from bot.rules.conditions import CompileContext, Compiled, compile_node
+from bot.rules.conditions.base import Subject, Trigger
+from bot.rules.conditions.params import Window
+from bot.rules.conditions.roles import name_set
+from bot.rules.context import EvalContext
+from bot.rules.history import text_key
+from bot.rules.normalize import NormalizedText, normalize
+from bot.rules.textindex import WordIndex
+
+if TYPE_CHECKING:
+    from bot.rules.schema import Rule, RuleSet
+
+Mode = Literal["enforce", "shadow"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """One rule that fired on a message: which condition, where in the normalized text, what."""
+
+    rule_id: str
+    mode: Mode
+    description: str
+    condition: str
+    span: tuple[int, int] | None
+    matched: str
+    actions: ActionSet
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the rules say about one message: every match, and the merged actions to take."""
+
+    message: Message
+    nt: NormalizedText
+    matches: tuple[RuleMatch, ...]
+    actions: ActionSet
+    shadow_actions: ActionSet
+
+    @property
+    def normalized(self) -> str:
+        """The fully normalized text that match spans index."""
+        return self.nt.text
+
+    @property
+    def enforced(self) -> tuple[RuleMatch, ...]:
+        """Matches of rules in enforce mode (the ones acted on)."""
+        return tuple(m for m in self.matches if m.mode == "enforce")
+
+    @property
+    def shadow(self) -> tuple[RuleMatch, ...]:
+        """Matches of shadow rules (recorded, only their alerts are carried out)."""
+        return tuple(m for m in self.matches if m.mode == "shadow")
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    position: int
+    rule: Rule
+    match: Compiled
+    unless: Compiled | None
+
+
+class Engine:
+    """A compiled rule set. ``decide`` is synchronous and reads nothing but its arguments."""
+
+    def __init__(self, ruleset: RuleSet, base_dir: Path | None = None) -> None:
+        self.ruleset = ruleset
+        if base_dir is None:
+            source = getattr(ruleset, "path", None)
+            base_dir = Path(source).parent if source else Path.cwd()
+        cc = CompileContext(base_dir=base_dir)
+        self._rules: list[_CompiledRule] = []
+        for rule in ruleset.rules:
+            if not rule.enabled:
+                continue
+            match = compile_node(rule.match, cc)
+            unless = compile_node(rule.except_, cc) if rule.except_ is not None else None
+            self._rules.append(_CompiledRule(len(self._rules), rule, match, unless))
+        self._index = WordIndex(cc.words) if cc.words else None
+        self._regex_set = _regex_set(cc.regexes)
+        self._always = [r for r in self._rules if r.match.triggers is None]
+        self._by_trigger: dict[Trigger, list[_CompiledRule]] = {}
+        for r in self._rules:
+            for trigger in r.match.triggers or ():
+                self._by_trigger.setdefault(trigger, []).append(r)
+        self.needs_scores = any(
+            r.match.needs_scores or (r.unless is not None and r.unless.needs_scores)
+            for r in self._rules
+        )
+        roles = ruleset.roles
+        self._privileged_roles = name_set([*roles.moderators, *roles.exempt])
+        self.history_window = _longest_window(ruleset)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """Ids of the enabled rules, in file order."""
+        return [r.rule.id for r in self._rules]
+
+    def is_privileged(self, message: Message) -> bool:
+        """Moderators, the owner and members with an exempt role are never auto-moderated."""
+        author = message.author
+        return (
+            author.is_moderator
+            or author.is_owner
+            or (bool(self._privileged_roles) and author.has_role(self._privileged_roles))
+        )
+
+    def decide(self, message: Message, ctx: EvalContext) -> Decision:
+        """Evaluate every rule against one message."""
+        nt = normalize(message.text)
+        subject = Subject(message, ctx, nt)
+        if ctx.history is not None and not message.edited:
+            key = (str(message.platform), message.community_id, message.author.id)
+            ctx.history.record(key, message.timestamp, text_key(nt.text))
+        candidates = self._candidates(subject)
+        if not candidates:
+            return Decision(message, nt, (), EMPTY, EMPTY)
+        privileged = self.is_privileged(message)
+        matches: list[RuleMatch] = []
+        for r in candidates:
+            rule = r.rule
+            if privileged and rule.exempt_moderators:
+                continue
+            found = r.match.matcher(subject)
+            if found is None:
+                continue
+            if r.unless is not None and r.unless.matcher(subject) is not None:
+                continue
+            matches.append(
+                RuleMatch(
+                    rule_id=rule.id,
+                    mode=rule.mode,
+                    description=rule.description or rule.id,
+                    condition=found.condition,
+                    span=found.span,
+                    matched=found.matched,
+                    actions=rule.actions,
+                )
+            )
+        enforced = merge_all(m.actions for m in matches if m.mode == "enforce")
+        shadow = merge_all(m.actions for m in matches if m.mode == "shadow")
+        return Decision(message, nt, tuple(matches), enforced, shadow)
+
+    def _candidates(self, subject: Subject) -> list[_CompiledRule]:
+        """Rules that can hold: those without triggers, and those whose index hits are present."""
+        hit_rules: set[int] = set()
+        if self._index is not None:
+            hits = self._index.search(subject.nt)
+            subject.word_hits = hits
+            for key in hits:
+                for r in self._by_trigger.get(("w", key), ()):
+                    hit_rules.add(r.position)
+        if self._regex_set is not None:
+            numbers = self._regex_set.Match(subject.nt.regex.text)
+            if numbers:
+                subject.regex_hits = frozenset(numbers)
+                for n in numbers:
+                    for r in self._by_trigger.get(("r", n), ()):
+                        hit_rules.add(r.position)
+        if not hit_rules:
+            return self._always
+        return [r for r in self._rules if r.match.triggers is None or r.position in hit_rules]
+
+
+def _regex_set(patterns: list[str]) -> re2.Set | None:
+    if not patterns:
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    regex_set = re2.Set.SearchSet(options)
+    for pattern in patterns:
+        regex_set.Add(pattern)
+    regex_set.Compile()
+    return regex_set
+
+
+def _longest_window(ruleset: RuleSet) -> timedelta:
+    """The longest rate/duplicates window, so history keeps just enough."""
+    from bot.rules.conditions import AllOf, AnyOf, Leaf, Node, Not
+
+    longest = timedelta(minutes=1)
+
+    def walk(node: Node | None) -> None:
+        nonlocal longest
+        if node is None:
+            return
+        if isinstance(node, Leaf):
+            if isinstance(node.params, Window):
+                longest = max(longest, node.params.within)
+        elif isinstance(node, Not):
+            walk(node.child)
+        elif isinstance(node, AllOf | AnyOf):
+            for child in node.children:
+                walk(child)
+
+    for rule in ruleset.rules:
+        walk(rule.match)
+        walk(rule.except_)
+    return longest

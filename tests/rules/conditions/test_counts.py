@@ -1,0 +1,82 @@
+import pytest
+
+from bot.events import Attachment
+from tests.factories import message
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("HELLO EVERYONE LOOK AT THIS", True),
+        ("Hello everyone", False),
+        ("OK OK", False),
+        ("MỌI NGƯỜI ƠI XEM NÈ", True),
+    ],
+)
+def test_caps(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"caps": {"at_least": 0.7, "min_length": 12}}).fires(text) is fires
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("😂" * 5, True),
+        ("👍🏽👍🏽👍🏽👍🏽👍🏽", True),
+        ("👨‍👩‍👧" * 4, False),
+        ("🇻🇳" * 5, True),
+        ("<:pog:123456789>" * 5, True),
+        ("hi :)", False),
+    ],
+)
+def test_emoji(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"emoji": {"at_least": 5}}).fires(text) is fires
+
+
+def test_lines_length_repeated(judge) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"lines": {"at_least": 3}}).fires("a\nb\nc")
+    assert not judge({"lines": {"at_least": 3}}).fires("a\nb")
+    assert judge({"length": {"at_least": 10}}).fires("x" * 10)
+    assert not judge({"length": {"at_least": 10}}).fires("x" * 9)
+    assert judge({"repeated": {"at_least": 5}}).fires("nooooo!")
+    assert not judge({"repeated": {"at_least": 5}}).fires("noooo")
+
+
+def test_mentions(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"mentions": {"at_least": 3}})
+    assert j.fires(message("hi", mentions=("1", "2", "3")))
+    assert not j.fires(message("hi", mentions=("1", "2")))
+    assert j.fires("<@1> <@!2> @carol")
+    assert not j.fires("<@1> <@1> @bob @bob")
+    assert not j.fires("mail me at a@b.com c@d.com e@f.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("@everyone look", True),
+        ("@here", True),
+        ("@all vào đây", True),
+        ("me@everyone.com", False),
+        ("everyone", False),
+    ],
+)
+def test_mass_mention_text(judge, text: str, fires: bool) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"mass_mention": True}).fires(text) is fires
+
+
+def test_mass_mention_flag(judge) -> None:  # type: ignore[no-untyped-def]
+    assert judge({"mass_mention": True}).fires(message("hello", mass_mention=True))
+
+
+def test_attachments(judge) -> None:  # type: ignore[no-untyped-def]
+    exe = Attachment(filename="free_nitro.EXE")
+    pic = Attachment(filename="cat.png", kind="photo")
+    j = judge({"attachments": {"types": ["exe", "apk"]}})
+    assert j.fires(message("", attachments=(pic, exe)))
+    assert not j.fires(message("", attachments=(pic,)))
+    many = judge({"attachments": {"at_least": 2}})
+    assert many.fires(message("", attachments=(pic, pic)))
+    assert not many.fires(message("", attachments=(pic,)))
+    assert judge({"attachments": {"types": ["sticker"]}}).fires(
+        message("", attachments=(Attachment(kind="sticker"),))
+    )

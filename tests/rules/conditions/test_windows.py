@@ -1,0 +1,54 @@
+from datetime import timedelta
+
+from tests.factories import T0, author, message
+
+
+def test_rate_counts_this_message(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"rate": {"messages": 3, "within": "10s"}})
+    assert not j.fires(message("a", seconds=0))
+    assert not j.fires(message("b", seconds=1))
+    assert j.fires(message("c", seconds=2))
+
+
+def test_rate_window_slides(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"rate": {"messages": 3, "within": "10s"}})
+    for s in (0, 6, 12, 18):
+        assert not j.fires(message("x", seconds=s))
+
+
+def test_rate_is_per_member(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"rate": {"messages": 2, "within": "10s"}})
+    assert not j.fires(message("a", who=author("1")))
+    assert not j.fires(message("a", who=author("2")))
+    assert j.fires(message("a", who=author("1"), seconds=1))
+
+
+def test_edits_do_not_count_twice(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"rate": {"messages": 2, "within": "10s"}})
+    assert not j.fires(message("a"))
+    assert not j.fires(message("a!", edited=True, seconds=1))
+
+
+def test_duplicates_across_channels(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"duplicates": {"messages": 3, "within": "1m"}})
+    assert not j.fires(message("buy now", channel="a"))
+    assert not j.fires(message("BUY   NOW", channel="b", seconds=5))
+    assert not j.fires(message("something else", channel="b", seconds=6))
+    assert j.fires(message("buy now", channel="c", seconds=11))
+
+
+def test_duplicates_expire(judge) -> None:  # type: ignore[no-untyped-def]
+    j = judge({"duplicates": {"messages": 2, "within": "1m"}})
+    assert not j.fires(message("hi there"))
+    assert not j.fires(message("hi there", at=T0 + timedelta(minutes=2)))
+
+
+def test_history_is_bounded() -> None:
+    from bot.rules import History
+
+    h = History(max_per_member=10, max_members=100)
+    for i in range(1000):
+        for j in range(20):
+            h.record(("d", "c", str(i)), T0 + timedelta(seconds=j), "x")
+    assert len(h) == 100
+    assert h.count_since(("d", "c", "999"), T0) == 10
