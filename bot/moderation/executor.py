@@ -13,7 +13,6 @@ import structlog
 from bot.events import Author, MessageRef, PlatformName
 from bot.moderation.escalation import Escalation, LadderStepLike, escalate, strike_expiry
 from bot.moderation.permissions import (
-    Allowed,
     Privilege,
     Refused,
     Subject,
@@ -23,7 +22,7 @@ from bot.moderation.permissions import (
 from bot.platforms.base import FailureKind, LogEntry, Platform, PlatformError
 from bot.rules.actions import ActionSet, Ban, Kick, Mute, Sanction, Warn
 from bot.rules.durations import format_duration
-from bot.storage import Database, Tx, from_ts, to_ts
+from bot.storage import Database, SyncConn, Tx, from_ts, to_ts
 from bot.storage import cases as case_store
 from bot.storage import members as member_store
 from bot.storage import reversals as reversal_store
@@ -149,6 +148,18 @@ class Outcome:
         return self.escalation.after
 
 
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    cpk: int
+    mpk: int
+    esc: Escalation
+    refused: Refused | None
+    planned: list[case_store.ActionIntent]
+    case_id: int
+    ids: list[int]
+    due: datetime | None
+
+
 @dataclass
 class _Attempt:
     status: str
@@ -217,6 +228,40 @@ class Executor:
         key_c = (str(intent.platform), intent.community_id)
         self._pks[key_c] = cpk
         self._pks[(*key_c, m.id, m.name, m.username or "")] = mpk
+
+    def _cached_pks(self, intent: Intent) -> tuple[int, int] | None:
+        m = intent.member
+        key_c = (str(intent.platform), intent.community_id)
+        cpk = self._pks.get(key_c)
+        mpk = self._pks.get((*key_c, m.id, m.name, m.username or ""))
+        return None if cpk is None or mpk is None else (cpk, mpk)
+
+    def _new_case(
+        self, intent: Intent, cpk: int, mpk: int, esc: Escalation, until: datetime | None
+    ) -> case_store.NewCase:
+        shadow = not intent.rule_ids and bool(intent.shadow_rule_ids) and intent.source == "rules"
+        return case_store.NewCase(
+            community_pk=cpk,
+            member_pk=mpk,
+            source=intent.source,
+            created_at=intent.now,
+            rule_ids=intent.rule_ids or intent.shadow_rule_ids,
+            moderator_id=intent.moderator.id if intent.moderator else None,
+            moderator_name=intent.moderator.name if intent.moderator else None,
+            shadow=shadow,
+            sanction=sanction_kind(esc.sanction),
+            reason=intent.reason,
+            channel_id=intent.channel_id,
+            message_id=intent.message_id,
+            link=intent.link,
+            message_text=intent.message_text,
+            normalized=intent.normalized,
+            evidence=intent.evidence,
+            strikes=intent.actions.strikes,
+            strikes_after=esc.after,
+            ladder_step=esc.step,
+            expires_at=until,
+        )
 
     def _actor(self, intent: Intent, policy: Policy) -> Subject:
         if intent.moderator is not None:
@@ -314,67 +359,66 @@ class Executor:
 
     async def execute(self, intent: Intent, policy: Policy = Policy()) -> Outcome:
         """Record the intent (case, actions, strikes, reversal) in one transaction, then act."""
-        refused: Refused | None = None
-        reason = intent.reason
-        async with self.db.transaction() as tx:
-            cpk, mpk = await self._member_pks(tx, intent)
-            before = (
-                await case_store.active_strikes(tx, mpk, intent.now)
-                if intent.actions.strikes
-                else 0
-            )
+        verdict = can_act(
+            self._actor(intent, policy),
+            Subject(intent.member.id, privilege_of(intent.member, policy.moderator_roles)),
+        )
+        cached = self._cached_pks(intent)
+
+        def record(conn: SyncConn) -> _Recorded:
+            # Runs on the database thread inside one transaction: the active strikes read here
+            # cannot change before the case that adds to them commits, so none is ever lost.
+            if cached is not None:
+                cpk, mpk = cached
+            else:
+                cpk = member_store.ensure_community_sync(
+                    conn,
+                    str(intent.platform),
+                    intent.community_id,
+                    intent.community_name,
+                    intent.now,
+                )
+                m = intent.member
+                mpk = member_store.ensure_member_sync(
+                    conn,
+                    cpk,
+                    m.id,
+                    m.name,
+                    intent.now,
+                    username=m.username,
+                    joined_at=m.joined_at,
+                )
+            strikes = intent.actions.strikes
+            before = case_store.active_strikes_sync(conn, mpk, intent.now) if strikes else 0
             ladder = policy.ladder if intent.escalate else ()
-            esc = escalate(before, intent.actions.strikes, intent.actions.sanction, ladder)
+            esc = escalate(before, strikes, intent.actions.sanction, ladder)
             sanction = esc.sanction
-            verdict = can_act(
-                self._actor(intent, policy),
-                Subject(intent.member.id, privilege_of(intent.member, policy.moderator_roles)),
-            )
-            if sanction is not None and not isinstance(verdict, Allowed):
-                refused = verdict
+            refused = verdict if sanction is not None and isinstance(verdict, Refused) else None
             until = _until(sanction, intent.now)
-            planned = self._plan(intent, sanction, reason, policy, until)
-            shadow = (
-                not intent.rule_ids and bool(intent.shadow_rule_ids) and intent.source == "rules"
-            )
-            case_id, action_ids = await case_store.insert_case(
-                tx,
-                case_store.NewCase(
-                    community_pk=cpk,
-                    member_pk=mpk,
-                    source=intent.source,
-                    created_at=intent.now,
-                    rule_ids=intent.rule_ids or intent.shadow_rule_ids,
-                    moderator_id=intent.moderator.id if intent.moderator else None,
-                    moderator_name=intent.moderator.name if intent.moderator else None,
-                    shadow=shadow,
-                    sanction=sanction_kind(sanction),
-                    reason=reason,
-                    channel_id=intent.channel_id,
-                    message_id=intent.message_id,
-                    link=intent.link,
-                    message_text=intent.message_text,
-                    normalized=intent.normalized,
-                    evidence=intent.evidence,
-                    strikes=intent.actions.strikes,
-                    strikes_after=esc.after,
-                    ladder_step=esc.step,
-                    expires_at=until,
-                ),
+            planned = self._plan(intent, sanction, intent.reason, policy, until)
+            case_id, action_ids = case_store.insert_case_sync(
+                conn,
+                self._new_case(intent, cpk, mpk, esc, until),
                 planned,
                 strikes_expire_at=strike_expiry(intent.now, policy.strikes_expire),
             )
+            due: datetime | None = None
             if refused is not None:
                 for aid, act in zip(action_ids, planned, strict=True):
                     if act.kind in SANCTION_KINDS:
-                        await case_store.mark_action(
-                            tx, aid, case_store.REFUSED, intent.now, f"refused: {refused.detail}"
+                        case_store.mark_action_sync(
+                            conn, aid, case_store.REFUSED, intent.now, f"refused: {refused.detail}"
                         )
-            reversal_due: datetime | None = None
-            if refused is None and until is not None:
+            elif until is not None:
                 kind = "unmute" if isinstance(sanction, Mute) else "unban"
-                await reversal_store.schedule(tx, cpk, mpk, kind, until, intent.now, case_id)
-                reversal_due = until
+                reversal_store.schedule_sync(conn, cpk, mpk, kind, until, intent.now, case_id)
+                due = until
+            return _Recorded(cpk, mpk, esc, refused, planned, case_id, action_ids, due)
+
+        rec = await self.db.write(record)
+        cpk, mpk, esc, refused = rec.cpk, rec.mpk, rec.esc, rec.refused
+        sanction, planned, case_id, action_ids = esc.sanction, rec.planned, rec.case_id, rec.ids
+        reversal_due, reason = rec.due, intent.reason
         self._remember(intent, cpk, mpk)
         log.info(
             "case_recorded",
@@ -429,8 +473,12 @@ class Executor:
             # Not connected in this run: leave it pending for a run that has the platform.
             return ActionOutcome(action_id, kind, case_store.PENDING, "platform not connected")
         attempt = await self._call(platform, kind, params, community_id, user_id, reason, case_id)
-        async with self.db.transaction() as tx:
-            await case_store.mark_action(tx, action_id, attempt.status, self._now(), attempt.error)
+        now = self._now()
+        await self.db.write(
+            lambda conn: case_store.mark_action_sync(
+                conn, action_id, attempt.status, now, attempt.error
+            )
+        )
         log.info(
             "action_" + attempt.status,
             case=case_id,

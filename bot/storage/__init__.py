@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -20,6 +21,7 @@ __all__ = [
     "Reader",
     "Row",
     "StorageError",
+    "SyncConn",
     "Tx",
     "from_ts",
     "to_ts",
@@ -50,6 +52,8 @@ def from_ts(text: str | None) -> datetime | None:
 
 
 Row = sqlite3.Row
+SyncConn = sqlite3.Connection  # what ``Database.write`` hands to a synchronous transaction body
+T = TypeVar("T")
 
 
 class Reader(Protocol):
@@ -103,6 +107,8 @@ class Database:
         self._lock = asyncio.Lock()
         self._closed = False
         self.schema_version = 0
+        self._pending: list[tuple[Callable[[SyncConn], Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], *, migrate: bool = True) -> Database:
@@ -142,6 +148,9 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        if self._flusher is not None and not self._flusher.done():
+            with contextlib.suppress(Exception):
+                await self._flusher  # queued writes finish before the connections close
         async with self._lock:
             for conn in (self._reader, self._writer):
                 try:
@@ -178,6 +187,46 @@ class Database:
             except sqlite3.Error as exc:
                 await self._writer.rollback()
                 raise StorageError(f"{self.path}: cannot commit: {_explain(exc)}") from exc
+
+    async def write(self, body: Callable[[SyncConn], T]) -> T:
+        """Run ``body`` in a write transaction on the writer's own thread; return once committed.
+
+        The hot path (recording a case, marking an outcome) uses this. Bodies queued while a
+        commit is in progress are run together, each in its own savepoint, and committed at once
+        (group commit): every caller still gets its own result only after its data is durable,
+        but a burst of cases costs one trip to the database thread and one commit. ``body`` must be
+        quick, must not touch the event loop, and sees its own savepoint rolled back if it raises.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((body, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future  # type: ignore[no-any-return]
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._lock:
+                    results = await self._writer._execute(_run_batch, self._writer._conn, batch)
+            except BaseException as exc:  # the commit itself failed: every body in it failed
+                error = exc
+                if isinstance(exc, sqlite3.Error):
+                    error = StorageError(f"{self.path}: {_explain(exc)}")
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(error)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, fut), (ok, value) in zip(batch, results, strict=True):
+                if fut.done():
+                    continue
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Read one row of committed data."""
@@ -222,6 +271,32 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         await conn.close()
         raise
     return conn
+
+
+def _run_batch(
+    conn: sqlite3.Connection, batch: list[tuple[Callable[[SyncConn], Any], Any]]
+) -> list[tuple[bool, Any]]:
+    """On the writer thread: every body in its own savepoint, one transaction, one commit."""
+    out: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for body, _ in batch:
+            conn.execute("SAVEPOINT body")
+            try:
+                out.append((True, body(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO body")
+                err: Exception = exc
+                if isinstance(exc, sqlite3.Error):
+                    err = StorageError(_explain(exc))
+                out.append((False, err))
+            conn.execute("RELEASE body")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return out
 
 
 async def _run(conn: aiosqlite.Connection, sql: str) -> list[Row]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.storage import Reader, Row, Tx, from_ts, to_ts
+from bot.storage import Reader, Row, SyncConn, Tx, from_ts, to_ts
 
 PENDING, DONE, FAILED, REFUSED = "pending", "done", "failed", "refused"
 
@@ -133,31 +133,7 @@ async def insert_case(
 
     Returns the case id and the action ids in order.
     """
-    case_id = await tx.execute(
-        _INSERT_CASE,
-        (
-            case.community_pk,
-            case.member_pk,
-            case.source,
-            json.dumps(list(case.rule_ids)),
-            case.moderator_id,
-            case.moderator_name,
-            int(case.shadow),
-            case.sanction,
-            case.reason,
-            case.channel_id,
-            case.message_id,
-            case.link,
-            case.message_text,
-            case.normalized,
-            None if case.evidence is None else json.dumps(case.evidence, ensure_ascii=False),
-            case.strikes,
-            case.strikes_after,
-            case.ladder_step,
-            to_ts(case.created_at),
-            to_ts(case.expires_at),
-        ),
-    )
+    case_id = await tx.execute(_INSERT_CASE, _case_params(case))
     action_ids: list[int] = []
     now = to_ts(case.created_at)
     for seq, action in enumerate(actions):
@@ -173,6 +149,55 @@ async def insert_case(
     return case_id, action_ids
 
 
+def insert_case_sync(
+    conn: SyncConn,
+    case: NewCase,
+    actions: Sequence[ActionIntent] = (),
+    *,
+    strikes_expire_at: datetime | None = None,
+) -> tuple[int, list[int]]:
+    """``insert_case`` inside ``Database.write`` (the executor's hot path)."""
+    case_id = conn.execute(_INSERT_CASE, _case_params(case)).lastrowid
+    assert case_id is not None
+    now = to_ts(case.created_at)
+    action_ids: list[int] = []
+    for seq, action in enumerate(actions):
+        params = json.dumps(action.params, ensure_ascii=False, sort_keys=True)
+        cur = conn.execute(_INSERT_ACTION, (case_id, seq, action.kind, params, PENDING, now))
+        assert cur.lastrowid is not None
+        action_ids.append(cur.lastrowid)
+    if case.strikes > 0:
+        conn.execute(
+            _INSERT_STRIKE, (case_id, case.member_pk, case.strikes, now, to_ts(strikes_expire_at))
+        )
+    return case_id, action_ids
+
+
+def _case_params(case: NewCase) -> tuple[Any, ...]:
+    return (
+        case.community_pk,
+        case.member_pk,
+        case.source,
+        json.dumps(list(case.rule_ids)),
+        case.moderator_id,
+        case.moderator_name,
+        int(case.shadow),
+        case.sanction,
+        case.reason,
+        case.channel_id,
+        case.message_id,
+        case.link,
+        case.message_text,
+        case.normalized,
+        None if case.evidence is None else json.dumps(case.evidence, ensure_ascii=False),
+        case.strikes,
+        case.strikes_after,
+        case.ladder_step,
+        to_ts(case.created_at),
+        to_ts(case.expires_at),
+    )
+
+
 _ACTIVE_STRIKES = """
 SELECT coalesce(sum(count), 0) FROM strikes
 WHERE member_id = ? AND pardoned_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
@@ -183,6 +208,11 @@ async def active_strikes(db: Reader, member_pk: int, now: datetime) -> int:
     """Strikes that count at ``now``: unexpired and unpardoned (read it inside the writing Tx)."""
     row = await db.fetchone(_ACTIVE_STRIKES, (member_pk, to_ts(now)))
     return int(row[0]) if row else 0
+
+
+def active_strikes_sync(conn: SyncConn, member_pk: int, now: datetime) -> int:
+    """``active_strikes`` inside ``Database.write`` (read under the writer lock: no lost strike)."""
+    return int(conn.execute(_ACTIVE_STRIKES, (member_pk, to_ts(now))).fetchone()[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,11 +243,20 @@ async def mark_action(
     tx: Tx, action_id: int, status: str, now: datetime, error: str | None = None
 ) -> None:
     """Record an action's outcome (done / failed / refused, or pending) and count the try."""
-    await tx.execute(
-        "UPDATE case_actions SET status = ?, error = ?, attempts = attempts + 1, updated_at = ?"
-        " WHERE id = ?",
-        (status, error, to_ts(now), action_id),
-    )
+    await tx.execute(_MARK_ACTION, (status, error, to_ts(now), action_id))
+
+
+_MARK_ACTION = (
+    "UPDATE case_actions SET status = ?, error = ?, attempts = attempts + 1, updated_at = ?"
+    " WHERE id = ?"
+)
+
+
+def mark_action_sync(
+    conn: SyncConn, action_id: int, status: str, now: datetime, error: str | None = None
+) -> None:
+    """``mark_action`` inside ``Database.write``."""
+    conn.execute(_MARK_ACTION, (status, error, to_ts(now), action_id))
 
 
 _ACTION_COLUMNS = "a.id, a.case_id, a.seq, a.kind, a.params, a.status, a.error, a.attempts"

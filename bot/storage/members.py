@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage import Reader, Row, Tx, from_ts, to_ts
+from bot.storage import Reader, Row, SyncConn, Tx, from_ts, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,15 @@ async def ensure_community(
     return int(row[0])
 
 
+def ensure_community_sync(
+    conn: SyncConn, platform: str, platform_id: str, name: str, now: datetime
+) -> int:
+    """``ensure_community`` inside ``Database.write``."""
+    return int(
+        conn.execute(_UPSERT_COMMUNITY, (platform, platform_id, name, to_ts(now))).fetchone()[0]
+    )
+
+
 _UPSERT_MEMBER = """
 INSERT INTO members (community_id, user_id, name, username, first_seen, joined_at)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -79,6 +88,23 @@ async def ensure_member(
         (community_pk, user_id, name, username, to_ts(now), to_ts(joined_at)),
     )
     assert row is not None
+    return int(row[0])
+
+
+def ensure_member_sync(
+    conn: SyncConn,
+    community_pk: int,
+    user_id: str,
+    name: str,
+    now: datetime,
+    *,
+    username: str | None = None,
+    joined_at: datetime | None = None,
+) -> int:
+    """``ensure_member`` inside ``Database.write``."""
+    row = conn.execute(
+        _UPSERT_MEMBER, (community_pk, user_id, name, username, to_ts(now), to_ts(joined_at))
+    ).fetchone()
     return int(row[0])
 
 

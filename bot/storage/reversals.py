@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage import Reader, Row, Tx, from_ts, to_ts
+from bot.storage import Reader, Row, SyncConn, Tx, from_ts, to_ts
 
 SCHEDULED, DONE, FAILED, CANCELLED = "scheduled", "done", "failed", "cancelled"
 
@@ -45,6 +45,32 @@ async def schedule(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (case_id, community_pk, member_pk, kind, to_ts(due_at), to_ts(now)),
     )
+
+
+_CANCEL = (
+    "UPDATE reversals SET status = 'cancelled', updated_at = ?"
+    " WHERE community_id = ? AND member_id = ? AND kind = ? AND status = 'scheduled'"
+)
+_INSERT = (
+    "INSERT INTO reversals (case_id, community_id, member_id, kind, due_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def schedule_sync(
+    conn: SyncConn,
+    community_pk: int,
+    member_pk: int,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    case_id: int | None = None,
+) -> int:
+    """``schedule`` inside ``Database.write``."""
+    conn.execute(_CANCEL, (to_ts(now), community_pk, member_pk, kind))
+    cur = conn.execute(_INSERT, (case_id, community_pk, member_pk, kind, to_ts(due_at), to_ts(now)))
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 async def cancel(tx: Tx, community_pk: int, member_pk: int, kind: str, now: datetime) -> int:

@@ -1,0 +1,291 @@
+"""Builds settings → database → engine → pipeline → platforms in one asyncio loop; clean shutdown.
+
+Platforms plug in through ``ADAPTERS``: a module per platform exposing ``create(settings)``, which
+returns an object that implements ``bot.platforms.base.Platform`` and also::
+
+    async def start(self, pipeline: Pipeline) -> None   # connect, then feed every neutral event to
+                                                        # ``await pipeline.handle(event)``; return
+                                                        # once running (do not block forever)
+    async def stop(self) -> None                        # disconnect; must finish within a few seconds
+    bot_id: str | None                                  # the bot's own user id, once started
+
+Platforms run only when their token is set. With none set, ``run`` is the console playground.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol, TextIO, runtime_checkable
+
+import structlog
+
+from bot.config import Settings
+from bot.events import Author, Channel, Message, PlatformName
+from bot.logging import configure
+from bot.moderation.executor import Executor, describe
+from bot.moderation.pipeline import Handled, Pipeline
+from bot.moderation.privacy import erase_old_text
+from bot.moderation.scheduler import Scheduler
+from bot.platforms.base import Platform
+from bot.platforms.console import ConsolePlatform
+from bot.storage import Database, StorageError
+
+log = structlog.get_logger("bot.app")
+
+SHUTDOWN_TIMEOUT = 8.0  # each step of the shutdown; the whole stays under the 10 s contract
+
+# Test hook for the crash-safety test: SIGKILL this process right after the first case commits.
+CRASH_ENV = "MODBOT_TEST_CRASH_AFTER_COMMIT"
+
+
+@runtime_checkable
+class Adapter(Platform, Protocol):
+    """A platform adapter as the app drives it (see the module docstring)."""
+
+    bot_id: str | None
+
+    async def start(self, pipeline: Pipeline) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+# platform name → (settings attribute holding its token, module with ``create(settings)``)
+ADAPTERS: dict[str, tuple[str, str]] = {
+    "telegram": ("telegram_token", "bot.platforms.telegram"),
+    "discord": ("discord_token", "bot.platforms.discord"),
+}
+
+
+def build_adapters(settings: Settings) -> list[Adapter]:
+    """An adapter for every platform whose token is set."""
+    out: list[Adapter] = []
+    for name, (token_attr, module_name) in ADAPTERS.items():
+        if not getattr(settings, token_attr):
+            continue
+        module = importlib.import_module(module_name)
+        create: Callable[[Settings], Adapter] = module.create
+        out.append(create(settings))
+        log.info("platform_enabled", platform=name)
+    return out
+
+
+class _Stop:
+    """Set by SIGTERM/SIGINT (or end of input in the playground)."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.signal: int | None = None
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: int) -> None:
+        self.signal = sig
+        self.event.set()
+
+
+async def run(
+    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """Run the bot until SIGTERM/SIGINT (or end of input in the playground); the exit status."""
+    from bot.rules import Engine, RulesError, load_rules
+
+    configure(settings.log_format, secrets=settings.secrets)
+    err = sys.stderr
+    try:
+        ruleset = load_rules(settings.rules)
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return 1
+    except OSError as exc:
+        print(f"modbot: {settings.rules}: cannot read the rules file: {exc.strerror}", file=err)
+        return 1
+    engine = Engine(ruleset)
+    try:
+        db = await Database.open(settings.db)
+    except StorageError as exc:
+        print(f"modbot: {exc}", file=err)
+        return 1
+    stop = _Stop()
+    stop.install()
+    scheduler: Scheduler | None = None
+    adapters: list[Adapter] = []
+    try:
+        executor = Executor(db)
+        if os.environ.get(CRASH_ENV):
+            executor.after_commit = _crash
+        pipeline = Pipeline(db, executor, ruleset, engine)
+        scheduler = Scheduler(
+            db,
+            executor,
+            housekeeping=lambda now: erase_old_text(
+                db, now, pipeline.ruleset.privacy.keep_message_text
+            ),
+        )
+        executor.on_schedule = scheduler.wake
+        adapters = build_adapters(settings)
+        if not adapters:
+            return await _playground(pipeline, executor, scheduler, stop, stdin, stdout)
+        for adapter in adapters:
+            executor.add_platform(adapter)
+        await executor.replay_pending()
+        scheduler.start()
+        for adapter in adapters:
+            await adapter.start(pipeline)
+            if adapter.bot_id:
+                executor.bot_ids[str(adapter.name)] = adapter.bot_id
+        log.info("bot_running", platforms=[str(a.name) for a in adapters])
+        await stop.event.wait()
+        log.info("bot_stopping", signal=stop.signal)
+        return 0
+    except StorageError as exc:
+        print(f"modbot: {exc}", file=err)
+        return 1
+    finally:
+        for adapter in adapters:
+            try:
+                await asyncio.wait_for(adapter.stop(), SHUTDOWN_TIMEOUT / 2)
+            except Exception:  # a platform that fails to stop must not keep the database open
+                log.exception("platform_stop_failed", platform=str(adapter.name))
+        if scheduler is not None:
+            await scheduler.stop()
+        await db.close()
+
+
+async def _crash(case_id: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- the console playground ------------------------------------------------------------------
+
+PLAYGROUND_MEMBER = Author(id="console-member", name="you", username="you")
+
+
+async def _playground(
+    pipeline: Pipeline,
+    executor: Executor,
+    scheduler: Scheduler,
+    stop: _Stop,
+    stdin: TextIO | None,
+    stdout: TextIO | None,
+) -> int:
+    """Each stdin line is a message from one member; each decision is printed; ends at EOF."""
+    out = stdout or sys.stdout
+    executor.add_platform(ConsolePlatform(out))
+    await executor.replay_pending()
+    scheduler.start()
+    lines = _read_lines(stdin or sys.stdin)
+    name = pipeline.ruleset.community.name or "console"
+    print(f"modbot playground: {name}. Type messages; end with Ctrl-D.", file=out, flush=True)
+    n = 0
+    while True:
+        line_task = asyncio.ensure_future(lines.get())
+        stop_task = asyncio.ensure_future(stop.event.wait())
+        done, _ = await asyncio.wait({line_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (line_task, stop_task):
+            if task not in done:
+                task.cancel()
+        if stop_task in done:
+            return 0
+        line = line_task.result()
+        if line is None:
+            return 0
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        n += 1
+        message = Message(
+            platform=PlatformName.CONSOLE,
+            community_id="console",
+            channel=Channel("console", "console"),
+            message_id=str(n),
+            author=PLAYGROUND_MEMBER,
+            text=text,
+            timestamp=datetime.now(UTC),
+            community_name=name,
+        )
+        print(f"[{n}] {text}", file=out, flush=True)
+        handled = await pipeline.handle(message)
+        if isinstance(handled, Handled):
+            print(summary(handled), file=out, flush=True)
+
+
+def summary(handled: Handled) -> str:
+    """One decision as the playground prints it."""
+    d, o = handled.decision, handled.outcome
+    if not d.matches:
+        return "  = no rule matched"
+    rules = ", ".join(
+        f"{m.rule_id}{' (shadow)' if m.mode == 'shadow' else ''} [{m.condition}: {m.matched!r}]"
+        for m in d.matches
+    )
+    parts = [f"  = rules: {rules}"]
+    acts = d.actions.to_yaml()
+    if acts:
+        parts.append(f"actions: {_yaml_list(acts)}")
+    if o is not None:
+        parts.append(f"strikes now: {o.strikes}")
+        if o.escalation.step is not None:
+            parts.append(f"ladder step {o.escalation.step}: {describe(o.escalation.step_sanction)}")
+        if o.sanction is not None:
+            parts.append(f"sanction: {describe(o.sanction)}")
+        if o.refused is not None:
+            parts.append(f"refused: {o.refused.reason}")
+        parts.append(f"case #{o.case_id}")
+    return " | ".join(parts)
+
+
+def _yaml_list(items: list[Any]) -> str:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            out.extend(f"{k} {v}" for k, v in item.items())
+        else:
+            out.append(str(item))
+    return ", ".join(out)
+
+
+def _read_lines(stream: TextIO) -> asyncio.Queue[str | None]:
+    """Lines of ``stream`` from a daemon thread (it never keeps the process alive at exit)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def reader() -> None:
+        try:
+            for line in stream:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop may be closed already
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=reader, name="modbot-stdin", daemon=True).start()
+    return queue
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.app [--rules R] [--db D]``: the same as ``modbot run``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bot.app")
+    parser.add_argument("--rules")
+    parser.add_argument("--db")
+    args = parser.parse_args(argv)
+    return asyncio.run(run(Settings.from_env(rules=args.rules, db=args.db)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""The one orchestration: neutral event → engine decision → escalation → executor (record, act)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from bot.events import Event, MemberJoin, Message, PlatformName
+from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
+from bot.rules import Decision, Engine, EvalContext, History, RuleSet
+from bot.storage import Database, utcnow
+from bot.storage import members as member_store
+
+log = structlog.get_logger("bot.moderation.pipeline")
+
+Scorer = Callable[[str], Awaitable[Mapping[str, float]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What the pipeline did with a message: the decision, and the case if one was recorded."""
+
+    decision: Decision
+    outcome: Outcome | None
+
+
+def policy_of(ruleset: RuleSet) -> Policy:
+    """The executor's policy from a rule set."""
+    return Policy(
+        ladder=tuple(ruleset.escalation.ladder),
+        strikes_expire=ruleset.escalation.strikes_expire,
+        moderator_roles=frozenset(ruleset.roles.moderators),
+        language=ruleset.community.language,
+    )
+
+
+class Pipeline:
+    """Feeds events through the current rules; adapters call ``handle`` for every event.
+
+    The rule set can be swapped at run time with ``reload`` (the /reload command); messages in
+    flight finish with the rules they started with.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        executor: Executor,
+        ruleset: RuleSet,
+        engine: Engine | None = None,
+        *,
+        clock: Clock = utcnow,
+        scorer: Scorer | None = None,
+        history: History | None = None,
+    ) -> None:
+        self.db = db
+        self.executor = executor
+        self.clock = clock
+        self.scorer = scorer
+        self.history = history if history is not None else History()
+        self._first_seen: dict[tuple[str, str], datetime] = {}
+        self._known: set[tuple[str, str, str]] = set()
+        self.reload(ruleset, engine)
+
+    def reload(self, ruleset: RuleSet, engine: Engine | None = None) -> None:
+        """Use a new rule set from now on."""
+        self.ruleset = ruleset
+        self.engine = engine if engine is not None else Engine(ruleset)
+        self.policy = policy_of(ruleset)
+
+    async def handle(self, event: Event) -> Handled | None:
+        """Process one neutral event; returns the decision for messages (None when skipped)."""
+        if isinstance(event, Message):
+            return await self.on_message(event)
+        if isinstance(event, MemberJoin):
+            await self.on_join(event)
+        return None
+
+    async def on_join(self, join: MemberJoin) -> None:
+        """Record the member and when they joined (first seen, for account/member age)."""
+        m = join.member
+        async with self.db.transaction() as tx:
+            cpk = await member_store.ensure_community(
+                tx, str(join.platform), join.community_id, join.community_name, join.timestamp
+            )
+            await member_store.ensure_member(
+                tx,
+                cpk,
+                m.id,
+                m.name,
+                join.timestamp,
+                username=m.username,
+                joined_at=m.joined_at or join.timestamp,
+            )
+        self._known.add((str(join.platform), join.community_id, m.id))
+        self._first_seen.setdefault((str(join.platform), m.id), join.timestamp)
+        log.info(
+            "member_joined", platform=str(join.platform), community=join.community_id, member=m.id
+        )
+
+    async def _remember(self, message: Message) -> Message:
+        """Record a member on first sight; on Telegram, first-seen stands in for account age."""
+        key = (str(message.platform), message.community_id, message.author.id)
+        if key not in self._known:
+            a = message.author
+            async with self.db.transaction() as tx:
+                cpk = await member_store.ensure_community(
+                    tx, key[0], key[1], message.community_name, message.timestamp
+                )
+                await member_store.ensure_member(
+                    tx,
+                    cpk,
+                    a.id,
+                    a.name,
+                    message.timestamp,
+                    username=a.username,
+                    joined_at=a.joined_at,
+                )
+            seen = await member_store.first_seen(self.db, key[0], a.id)
+            if seen is not None:
+                self._first_seen[(key[0], a.id)] = seen
+            if len(self._known) > 200_000:
+                self._known.clear()  # bounded memory; the database remembers
+            self._known.add(key)
+        if message.platform is PlatformName.TELEGRAM and message.author.created_at is None:
+            seen = self._first_seen.get((key[0], message.author.id))
+            if seen is not None:
+                return replace(message, author=replace(message.author, created_at=seen))
+        return message
+
+    async def on_message(self, message: Message) -> Handled | None:
+        """Decide one message and, if rules fired, record and carry out the case."""
+        if message.author.is_bot:
+            return None  # bots (this one included) are never moderated, edits of theirs neither
+        message = await self._remember(message)
+        engine, ruleset, policy = self.engine, self.ruleset, self.policy
+        now = self.clock()
+        scores: Mapping[str, float] | None = None
+        failed = False
+        if engine.needs_scores and self.scorer is not None and message.text.strip():
+            try:
+                scores = await self.scorer(message.text)
+            except Exception:  # the on_error policy in the rules decides what a failure means
+                log.exception("scorer_failed", message=message.message_id)
+                failed = True
+        decision = engine.decide(
+            message, EvalContext(now=now, history=self.history, scores=scores, scorer_failed=failed)
+        )
+        if not decision.matches:
+            return Handled(decision, None)
+        outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+        return Handled(decision, outcome)
+
+
+def intent_from(decision: Decision, now: datetime, ruleset: RuleSet | None = None) -> Intent:
+    """The executor's intent for a decision with matches."""
+    msg = decision.message
+    enforced, shadow = decision.enforced, decision.shadow
+    reasons = [m.description for m in (enforced or shadow)]
+    evidence: list[dict[str, Any]] = [
+        {
+            "rule": m.rule_id,
+            "mode": m.mode,
+            "condition": m.condition,
+            "span": list(m.span) if m.span else None,
+            "matched": m.matched,
+        }
+        for m in decision.matches
+    ]
+    return Intent(
+        platform=msg.platform,
+        community_id=msg.community_id,
+        member=msg.author,
+        now=now,
+        actions=decision.actions,
+        source="rules",
+        rule_ids=tuple(m.rule_id for m in enforced),
+        shadow_rule_ids=tuple(m.rule_id for m in shadow),
+        shadow_alert=decision.shadow_actions.alert,
+        reason="; ".join(dict.fromkeys(reasons)),
+        channel_id=msg.channel.id,
+        message_id=msg.message_id,
+        message_text=msg.text,
+        link=msg.link,
+        normalized=decision.normalized,
+        evidence=evidence,
+        community_name=msg.community_name or (ruleset.community.name if ruleset else ""),
+    )
