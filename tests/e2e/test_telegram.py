@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,8 +138,6 @@ async def test_administrators_are_moderators_and_cached(
     fake.chats[GROUP].admins.append(promoted)
     from datetime import UTC, datetime
 
-
-
     change = ChatMemberUpdated(
         fake.chats[GROUP].ptb,
         owner,
@@ -242,3 +244,239 @@ async def test_stop_is_quick(fake: FakeTelegram) -> None:
     started = time.monotonic()
     await p.stop()
     assert time.monotonic() - started < 3
+
+
+# ---- through the pipeline: rules, strikes, ladder, reversals --------------------------------
+
+EXAMPLE_RULES = Path(__file__).resolve().parents[2] / "rules.example.yaml"
+SHORT_RULES = """\
+version: 1
+community: {name: "Test group", language: en}
+channels:
+  log: {telegram: "LOG_CHAT"}
+toxicity: {backend: "off"}
+rules:
+  - id: no-spam
+    match: {words: [spam]}
+    actions: [delete, {mute: 2s}]
+""".replace("LOG_CHAT", str(LOG))
+
+
+class Bot:
+    """The bot assembled as ``bot.app.run`` does, in-process, so a test can stop and restart it."""
+
+    def __init__(self, fake: FakeTelegram, rules: Path, db: Path) -> None:
+        self.fake, self.rules, self.db_path = fake, rules, db
+
+    async def __aenter__(self) -> Bot:
+        from bot.moderation.executor import Executor
+        from bot.moderation.pipeline import Pipeline
+        from bot.moderation.scheduler import Scheduler
+        from bot.rules import Engine, load_rules
+        from bot.storage import Database
+
+        ruleset = load_rules(str(self.rules))
+        self.db = await Database.open(self.db_path)
+        self.executor = Executor(self.db)
+        self.pipeline = Pipeline(self.db, self.executor, ruleset, Engine(ruleset))
+        self.scheduler = Scheduler(self.db, self.executor)
+        self.executor.on_schedule = self.scheduler.wake
+        self.platform = TelegramPlatform(self.fake.token, self.fake.url, poll_timeout=1)
+        self.executor.add_platform(self.platform)
+        await self.executor.replay_pending()
+        self.scheduler.start()
+        await self.platform.start(self.pipeline)
+        assert self.platform.bot_id is not None
+        self.executor.bot_ids["telegram"] = self.platform.bot_id
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.platform.stop()
+            await self.scheduler.stop()
+        finally:
+            await self.db.close()
+
+
+@pytest.fixture
+def example_rules(tmp_path: Path) -> Path:
+    # The example rules post to -1001234567890, which is also the moderated group here.
+    return EXAMPLE_RULES
+
+
+@pytest.fixture
+def short_rules(tmp_path: Path) -> Path:
+    path = tmp_path / "short.yaml"
+    path.write_text(SHORT_RULES, encoding="utf-8")
+    return path
+
+
+def deleted(fake: FakeTelegram, update: Update) -> bool:
+    assert update.effective_message is not None
+    return update.effective_message.message_id in fake.chats[GROUP].deleted
+
+
+async def say(fake: FakeTelegram, user: Any, text: str, **kw: Any) -> Update:
+    update = fake.message(GROUP, user, text, **kw)
+    fake.push(update)
+    return update
+
+
+async def test_bad_word_evasion_and_clean_message(fake: FakeTelegram, tmp_path: Path) -> None:
+    async with Bot(fake, EXAMPLE_RULES, tmp_path / "db.sqlite"):
+        alice, bob, carol = fake.user(ALICE), fake.user(43), fake.user(44)
+        clean = await say(fake, carol, "Mình thích đọc Harry Potter")
+        bad = await say(fake, alice, "what the fuck")
+        evasion = await say(fake, bob, "f.u.c.k this")
+        ids = {bad.message.message_id, evasion.message.message_id}  # type: ignore[union-attr]
+        await fake.wait_for("deleteMessage", lambda c: c.params["message_id"] in ids, count=2)
+        await fake.idle(0.3)
+        assert deleted(fake, bad) and deleted(fake, evasion)
+        assert not deleted(fake, clean)
+        assert len(fake.calls_of("deleteMessage")) == 2
+        assert fake.violations == []
+
+
+async def test_ladder_warns_mutes_then_bans(fake: FakeTelegram, tmp_path: Path) -> None:
+    async with Bot(fake, EXAMPLE_RULES, tmp_path / "db.sqlite"):
+        alice = fake.user(ALICE, "Alice")
+        # profanity costs 2 strikes; the ladder: 2 → warn, 4 → mute 1h, 6 → ban.
+        await say(fake, alice, "shit")
+        await fake.wait_for("deleteMessage")
+        warn = await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == GROUP)
+        assert "Alice" in warn[0].params["text"]
+        await say(fake, alice, "shit again")
+        (mute,) = await fake.wait_for("restrictChatMember")
+        assert mute.params["user_id"] == ALICE
+        assert not any(mute.params["permissions"].values())
+        until = mute.params["until_date"]
+        assert time.time() + 3500 < until < time.time() + 3700  # an hour ahead, not "forever"
+        await say(fake, alice, "bullshit")
+        (ban,) = await fake.wait_for("banChatMember")
+        assert ban.params["user_id"] == ALICE and "until_date" not in ban.params
+        assert ALICE in fake.chats[GROUP].banned
+        assert fake.violations == []
+
+
+async def test_strikes_survive_a_restart(fake: FakeTelegram, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    alice = fake.user(ALICE, "Alice")
+    async with Bot(fake, EXAMPLE_RULES, db):
+        await say(fake, alice, "shit")
+        await fake.wait_for("deleteMessage")
+        await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == GROUP)  # the warning
+    assert fake.calls_of("restrictChatMember") == []
+    async with Bot(fake, EXAMPLE_RULES, db):
+        await say(fake, alice, "shit again")
+        (mute,) = await fake.wait_for("restrictChatMember")  # 4 strikes: the second ladder step
+        assert mute.params["user_id"] == ALICE and mute.params["until_date"] > time.time() + 3000
+
+
+async def test_mute_is_lifted_when_due(
+    fake: FakeTelegram, short_rules: Path, tmp_path: Path
+) -> None:
+    async with Bot(fake, short_rules, tmp_path / "db.sqlite"):
+        await say(fake, fake.user(ALICE), "buy spam now")
+        (mute,) = await fake.wait_for("restrictChatMember")
+        assert mute.params["until_date"] > time.time()  # Telegram's own end stays in the future
+        assert ALICE in fake.chats[GROUP].restricted
+        calls = await fake.wait_for("restrictChatMember", count=2, within=8)
+        assert calls[1].params["permissions"] == fake.chats[GROUP].permissions.to_dict()
+        assert ALICE not in fake.chats[GROUP].restricted
+        assert 1.5 < calls[1].at - mute.at < 6.0  # lifted at about 2 s, not at Telegram's end
+
+
+async def test_odd_updates_do_not_crash(fake: FakeTelegram, tmp_path: Path) -> None:
+    async with Bot(fake, EXAMPLE_RULES, tmp_path / "db.sqlite"):
+        alice = fake.user(ALICE)
+        fake.push(fake.sticker_message(GROUP, alice))
+        fake.push(fake.service_message(GROUP, alice, fake.user(45)))
+        fake.push(fake.message(GROUP, None, "fuck channel post", channel_post=True))
+        fake.push(fake.member_update(GROUP, fake.user(46, "Newbie")))
+        original = await say(fake, fake.user(47), "hello all")
+        edit = fake.message(
+            GROUP,
+            fake.user(47),
+            "edited to fuck",
+            edited=True,
+            message_id=original.message.message_id,  # type: ignore[union-attr]
+        )
+        fake.push(edit)
+        (deletion,) = await fake.wait_for("deleteMessage")
+        assert deletion.params["message_id"] == original.message.message_id  # type: ignore[union-attr]
+        after = await say(fake, alice, "fuck, still running")
+        await fake.wait_for("deleteMessage", count=2)
+        assert deleted(fake, after)
+
+
+async def test_rate_limit_then_success_still_deletes(fake: FakeTelegram, tmp_path: Path) -> None:
+    fake.fail("deleteMessage", rate_limited(1))
+    async with Bot(fake, EXAMPLE_RULES, tmp_path / "db.sqlite"):
+        bad = await say(fake, fake.user(ALICE), "fuck")
+        await fake.wait_for("deleteMessage", within=8)
+        attempts = fake.calls_of("deleteMessage")
+        assert [c.status for c in attempts] == [429, 200]
+        assert attempts[1].at - attempts[0].at >= 0.9  # retry_after respected
+        assert deleted(fake, bad)
+
+
+async def test_missing_rights_alert_once(fake: FakeTelegram, tmp_path: Path) -> None:
+    fake.fail("deleteMessage", NO_RIGHTS, times=3)
+    async with Bot(fake, EXAMPLE_RULES, tmp_path / "db.sqlite"):
+        for uid in (50, 51, 52):
+            await say(fake, fake.user(uid), "fuck")
+        async with asyncio.timeout(5):
+            while len(fake.calls_of("deleteMessage")) < 3:
+                await fake.idle(0.05)
+        await fake.wait_for("sendMessage", lambda c: "fuck" in c.params["text"], count=3)
+        alerts = [
+            s for s in fake.chats[GROUP].sent if "permission" in s["text"].lower()
+        ]  # the log chat of rules.example.yaml is GROUP
+        assert len(alerts) == 1
+        assert fake.chats[GROUP].deleted == set()
+
+
+# ---- the real command line -------------------------------------------------------------------
+
+
+async def test_modbot_run_subprocess_and_sigterm(fake: FakeTelegram, tmp_path: Path) -> None:
+    modbot = Path(sys.executable).with_name("modbot")
+    command = [str(modbot)] if modbot.exists() else [sys.executable, "-m", "bot"]
+    env = {
+        **os.environ,
+        "TELEGRAM_TOKEN": fake.token,
+        "TELEGRAM_API_URL": fake.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "MODBOT_LOG_FORMAT": "json",
+    }
+    env.pop("DISCORD_TOKEN", None)
+    out = tmp_path / "out.log"
+    with out.open("wb") as sink:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            "run",
+            "--rules",
+            str(EXAMPLE_RULES),
+            "--db",
+            str(tmp_path / "db.sqlite"),
+            env=env,
+            stdout=sink,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await fake.wait_for("getUpdates", within=30)
+            bad = await say(fake, fake.user(ALICE), "fuck")
+            await fake.wait_for("deleteMessage", within=10)
+            assert deleted(fake, bad)
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(proc.wait(), 10)
+            assert code == 0
+            assert time.monotonic() - started < 10
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    log = out.read_text(encoding="utf-8", errors="replace")
+    assert fake.token not in log
+    assert (tmp_path / "db.sqlite").exists()
