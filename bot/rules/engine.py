@@ -92,10 +92,11 @@ class Engine:
         self._index = WordIndex(cc.words) if cc.words else None
         self._regex_set = _regex_set(cc.regexes)
         self._always = [r for r in self._rules if r.match.triggers is None]
-        self._by_trigger: dict[Trigger, list[_CompiledRule]] = {}
+        self._always_positions = frozenset(r.position for r in self._always)
+        self._by_trigger: dict[Trigger, list[int]] = {}
         for r in self._rules:
             for trigger in r.match.triggers or ():
-                self._by_trigger.setdefault(trigger, []).append(r)
+                self._by_trigger.setdefault(trigger, []).append(r.position)
         self.needs_scores = any(
             r.match.needs_scores or (r.unless is not None and r.unless.needs_scores)
             for r in self._rules
@@ -150,6 +151,8 @@ class Engine:
                     actions=rule.actions,
                 )
             )
+        if not matches:
+            return Decision(message, nt, (), EMPTY, EMPTY)
         enforced = merge_all(m.actions for m in matches if m.mode == "enforce")
         shadow = merge_all(m.actions for m in matches if m.mode == "shadow")
         return Decision(message, nt, tuple(matches), enforced, shadow)
@@ -157,22 +160,23 @@ class Engine:
     def _candidates(self, subject: Subject) -> list[_CompiledRule]:
         """Rules that can hold: those without triggers, and those whose index hits are present."""
         hit_rules: set[int] = set()
+        by_trigger = self._by_trigger
         if self._index is not None:
             hits = self._index.search(subject.nt)
-            subject.word_hits = hits
-            for key in hits:
-                for r in self._by_trigger.get(("w", key), ()):
-                    hit_rules.add(r.position)
+            if hits:
+                subject.word_hits = hits
+                for key in hits:
+                    hit_rules.update(by_trigger.get(("w", key), ()))
         if self._regex_set is not None:
             numbers = self._regex_set.Match(subject.nt.regex.text)
             if numbers:
                 subject.regex_hits = frozenset(numbers)
                 for n in numbers:
-                    for r in self._by_trigger.get(("r", n), ()):
-                        hit_rules.add(r.position)
+                    hit_rules.update(by_trigger.get(("r", n), ()))
         if not hit_rules:
             return self._always
-        return [r for r in self._rules if r.match.triggers is None or r.position in hit_rules]
+        rules = self._rules
+        return [rules[p] for p in sorted(hit_rules.union(self._always_positions))]
 
 
 def _regex_set(patterns: list[str]) -> re2.Set | None:

@@ -31,21 +31,21 @@ class CapsParams(Strict):
 
 def caps_share(text: str) -> tuple[int, float]:
     """Number of cased letters and the share of them that are capitals."""
-    upper = lower = 0
-    for ch in text:
-        if ch.isupper():
-            upper += 1
-        elif ch.islower():
-            lower += 1
-    letters = upper + lower
+    upper = sum(map(str.isupper, text))
+    letters = upper + sum(map(str.islower, text))
     return letters, (upper / letters if letters else 0.0)
 
 
 def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    fewest_capitals = params.at_least * params.min_length
+
     def matcher(subject: Subject) -> Match | None:
         text = subject.message.text
-        # Cheap exits first: most messages are short or have no capitals at all.
+        # Cheap exits first: most messages are short or have few capitals, and a match needs at
+        # least at_least * min_length of them.
         if len(text) < params.min_length or text.islower():
+            return None
+        if sum(map(str.isupper, text)) < fewest_capitals:
             return None
         letters, share = caps_share(subject.nt.nfkc)
         if letters >= params.min_length and share >= params.at_least:

@@ -32,11 +32,16 @@ _EMOJI = re.compile(
 )
 
 
+_ANY = re.compile(rf"[{_PICTO}\U0001f1e6-\U0001f1ff]|<a?:\w")
+
+
 def count_emoji(text: str) -> int:
     """Emoji in ``text`` (sequences count once)."""
-    if text.isascii() and "<" not in text:
+    # A single C-level search rules out most messages before the slower counting scan.
+    first = _ANY.search(text)
+    if first is None:
         return 0
-    return sum(1 for _ in _EMOJI.finditer(text))
+    return sum(1 for _ in _EMOJI.finditer(text, first.start()))
 
 
 CONDITION = count_condition(

@@ -80,3 +80,24 @@ def test_attachments(judge) -> None:  # type: ignore[no-untyped-def]
     assert judge({"attachments": {"types": ["sticker"]}}).fires(
         message("", attachments=(Attachment(kind="sticker"),))
     )
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab !", max_size=60), st.integers(2, 30))
+def test_repeated_prefilter_never_misses_a_run(text: str, n: int) -> None:
+    import re
+
+    from bot.rules.conditions import CompileContext
+    from bot.rules.conditions.base import Subject
+    from bot.rules.conditions.params import AtLeast
+    from bot.rules.conditions.repeated import CONDITION
+    from bot.rules.context import EvalContext
+    from tests.factories import T0
+
+    matcher = CONDITION.compile(AtLeast(at_least=n), {}, CompileContext()).matcher
+    expected = re.search("(.)\\1{" + str(max(n, 2) - 1) + ",}", text, re.S) is not None
+    assert (matcher(Subject(message(text), EvalContext(now=T0))) is not None) is expected
