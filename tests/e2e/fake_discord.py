@@ -231,6 +231,7 @@ class FakeDiscord:
         self.everyone = self.guild.add_role("@everyone", 0, BASIC, role_id=GUILD_ID)
         self.mod_role = self.guild.add_role("Moderator", 5, BASIC | MANAGE_MESSAGES)
         self.bot_role = self.guild.add_role("Modbot", 10, BOT_PERMS)
+        self.vip_role = self.guild.add_role("VIP", 15)  # above the bot's role, no rights
         self.admin_role = self.guild.add_role("Admins", 20, BASIC | ADMINISTRATOR)
         for cid, name in ((GENERAL_ID, "general"), (LOG_ID, "mod-log")):
             self.guild.channels[cid] = {

@@ -43,7 +43,7 @@ class World:
         self.state.user = discord.ClientUser(state=self.state, data=self.fake.me.payload())  # type: ignore[arg-type]
         self.trusted = self.fake.guild.add_role("Trusted helper", 3)
         self.timeouter = self.fake.guild.add_role("Timeouts", 4, MODERATE_MEMBERS)
-        self.vip = self.fake.guild.add_role("VIP", 15)  # above the bot's role, no rights
+        self.vip = self.fake.vip_role
         self.alice = self.fake.member("alice")
         self.bob = self.fake.member("bob")
 

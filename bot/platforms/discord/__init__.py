@@ -7,7 +7,7 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import structlog
@@ -21,7 +21,11 @@ from bot.platforms.discord.errors import translated
 from bot.platforms.discord.hierarchy import ensure_actionable
 from bot.platforms.discord.render import render
 
-__all__ = ["MAX_TIMEOUT", "DiscordPlatform", "configure_endpoints", "intents"]
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.moderation.pipeline import Pipeline
+
+__all__ = ["MAX_TIMEOUT", "DiscordPlatform", "configure_endpoints", "create", "intents"]
 
 log = structlog.get_logger("bot.platforms.discord")
 
@@ -101,7 +105,7 @@ class DiscordPlatform:
     def __init__(
         self,
         token: str,
-        handler: EventHandler,
+        handler: EventHandler | None = None,
         *,
         api_url: str | None = None,
         gateway_url: str | None = None,
@@ -129,6 +133,7 @@ class DiscordPlatform:
         self._task: asyncio.Task[None] | None = None
         self._checked: OrderedDict[int, str] = OrderedDict()
         self.skipped_events = 0
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -138,8 +143,16 @@ class DiscordPlatform:
         user = self.client.user
         return str(user.id) if user is not None else None
 
-    async def start(self) -> None:
-        """Log in (raises on a bad token), then keep the gateway connection in a background task."""
+    async def start(self, pipeline: Pipeline | None = None) -> None:
+        """Log in (raises on a bad token), then keep the gateway connection in a background task.
+
+        With a ``pipeline`` (the app's registration point), events go to ``pipeline.handle`` and
+        the log channel and moderator roles are read from its current rules.
+        """
+        if pipeline is not None:
+            self.handler = pipeline.handle
+            self.log_channel = lambda: pipeline.ruleset.channels.log.get("discord")
+            self.moderator_roles = lambda: pipeline.ruleset.roles.moderators
         configure_endpoints(self.api_url, self.gateway_url)
         await self.client.login(self._token)
         self._task = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -161,6 +174,10 @@ class DiscordPlatform:
     async def wait_ready(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Wait for discord.py's ``on_ready`` (guilds received and members chunked)."""
         await asyncio.wait_for(self._ready.wait(), timeout)
+
+    async def stop(self) -> None:
+        """The app's name for ``close``."""
+        await self.close()
 
     async def close(self) -> None:
         """Close the gateway and the HTTP session."""
@@ -204,7 +221,9 @@ class DiscordPlatform:
                 except Exception as exc:
                     self.skipped_events += 1
                     keys = sorted(data)[:20] if isinstance(data, dict) else type(data).__name__
-                    log.warning("discord_event_malformed", event=event, error=repr(exc), keys=keys)
+                    log.warning(
+                        "discord_event_malformed", gateway_event=event, error=repr(exc), keys=keys
+                    )
 
             return run
 
@@ -213,9 +232,22 @@ class DiscordPlatform:
 
     # ---- events in ---------------------------------------------------------------------------
 
-    async def _emit(self, event: Event) -> None:
+    async def _emit(self, event: Event, key: tuple[int, int] | None = None) -> None:
+        if self.handler is None:
+            return
         try:
-            await self.handler(event)
+            if key is None:
+                await self.handler(event)
+                return
+            # discord.py runs each event in its own task: keep one member's messages in order
+            # (history, strikes) while different members are handled concurrently.
+            lock = self._locks.get(key)
+            if lock is None:
+                if len(self._locks) > 10_000:
+                    self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+                lock = self._locks[key] = asyncio.Lock()
+            async with lock:
+                await self.handler(event)
         except Exception:
             # One failing event must not stop the next; the pipeline logs its own details.
             log.exception("discord_event_failed", kind=type(event).__name__)
@@ -231,7 +263,7 @@ class DiscordPlatform:
         if event is None:
             return
         self._remember(message.id, message.content)
-        await self._emit(event)
+        await self._emit(event, _member_key(message))
 
     async def _on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         after = payload.message
@@ -244,7 +276,7 @@ class DiscordPlatform:
         if event is None:
             return
         self._remember(after.id, after.content)
-        await self._emit(event)
+        await self._emit(event, _member_key(after))
 
     async def _on_join(self, member: discord.Member) -> None:
         if member.bot:
@@ -359,6 +391,21 @@ class DiscordPlatform:
         channel = self.client.get_partial_messageable(int(channel_id), guild_id=int(community_id))
         with translated("post to the log channel"):
             await channel.send(embed=render(entry, discord.utils.utcnow()))
+
+
+def create(settings: Settings) -> DiscordPlatform:
+    """The app's constructor (``bot.app.ADAPTERS``): token, endpoints, guild ids."""
+    assert settings.discord_token is not None  # the app only creates platforms with a token
+    return DiscordPlatform(
+        settings.discord_token,
+        api_url=settings.discord_api_url,
+        gateway_url=settings.discord_gateway_url,
+        guild_ids=settings.discord_guild_ids,
+    )
+
+
+def _member_key(message: discord.Message) -> tuple[int, int]:
+    return (message.guild.id if message.guild else 0, message.author.id)
 
 
 def _reason(reason: str) -> str | None:
