@@ -480,6 +480,26 @@ def _load_model(ruleset: RuleSet, err: TextIO) -> ScoreModel | None:
         return None
 
 
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """Export paths, a folder standing for the ``.json`` files in it, sorted by name.
+
+    DiscordChatExporter writes one file per channel into a folder.
+    """
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            out.extend(
+                sorted(
+                    os.path.join(p, name)
+                    for name in os.listdir(p)
+                    if name.lower().endswith(".json") and os.path.isfile(os.path.join(p, name))
+                )
+            )
+        else:
+            out.append(p)
+    return out
+
+
 def run_replay(
     paths: list[str], rules_path: str, as_json: bool, samples: int, out: TextIO, err: TextIO
 ) -> int:
@@ -490,6 +510,7 @@ def run_replay(
     """
     from bot.rules import Engine, RulesError, load_rules
 
+    paths = expand_paths(paths)
     if not paths:
         print("replay: no export files given", file=err)
         return 1

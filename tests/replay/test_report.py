@@ -108,3 +108,12 @@ def test_unreadable_exports_are_reported_and_replay_goes_on(tmp_path: Path) -> N
     doc, err = replay_json([str(junk), TG])
     assert doc["messages"] == 15
     assert f"{junk}: not a Telegram Desktop or DiscordChatExporter JSON export" in err
+
+
+def test_a_folder_replays_every_json_file_in_it(tmp_path: Path) -> None:
+    for p in DC:
+        (tmp_path / Path(p).name).write_bytes(Path(p).read_bytes())
+    (tmp_path / "notes.txt").write_text("not an export")
+    doc, err = replay_json([str(tmp_path)])
+    assert doc["messages"] == 11 and len(doc["files"]) == 2
+    assert "notes.txt" not in err
