@@ -121,7 +121,6 @@ _APOSTROPHES = "\u2019\u2018\u02bc\u00b4\u2032\u02b9\u0060"  # folded to ' (a sm
 
 # Characters that need no per-cluster work: printable ASCII, \t \n \r and Vietnamese letters.
 _SAFE_CHARS = "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(sorted(VI_LETTERS))
-_SPECIAL_RUN = re.compile("[^" + "".join(f"\\U{ord(c):08x}" for c in _SAFE_CHARS) + "]+")
 
 # One byte per character for the words pipeline: ASCII as is, the 67 lowercase Vietnamese letters at
 # 0x80.., and two placeholders for anything else (a letter or digit / not). Every later step
@@ -257,14 +256,12 @@ def _lookalikes() -> dict[str, str]:
         t = target(ch)
         if t is not None:
             table[ch] = t
-    for cp in range(0x1D00, 0x1D2C):  # small capitals missing from the confusables graph
-        t = _small_capital(chr(cp))
-        if t is not None:
-            table.setdefault(chr(cp), t)
-    for ch in ("\ua731", "\u0280", "\u0262", "\u029f", "\u0274", "\u028f", "\u029c", "\u0299"):
-        t = _small_capital(ch)
-        if t is not None:
-            table.setdefault(ch, t)
+    small_caps_blocks = (range(0x0250, 0x02B0), range(0x1D00, 0x1D80), range(0xA720, 0xA800))
+    for block in small_caps_blocks:  # small capitals the confusables graph does not reach
+        for cp in block:
+            t = _small_capital(chr(cp))
+            if t is not None:
+                table.setdefault(chr(cp), t)
     for ch in _APOSTROPHES:
         table[ch] = "'"
     return table
@@ -373,49 +370,127 @@ def _regex_cluster(cluster: str) -> tuple[str, bool]:
     return out, False
 
 
+_MAX_CLUSTER = 32
+_SAFE_ENCODING = codecs.charmap_build(
+    _SAFE_CHARS + "".join(chr(0xE200 + i) for i in range(256 - len(_SAFE_CHARS)))
+)
+
+
 def _is_safe(text: str) -> bool:
-    return text.isascii() or _SPECIAL_RUN.search(text) is None
+    if text.isascii():
+        return True
+    try:
+        codecs.charmap_encode(text, "strict", _SAFE_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@cache
+def _attached_runs() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Runs of combining marks and invisible characters (built on first need, ~70 ms).
+
+    Two patterns: BMP only (compiled to a bitmap, O(1) a character) and full (a range list).
+    """
+    ranges = ((0, 0x20000), (0xE0000, 0xE1000))
+    chars = [chr(cp) for lo, hi in ranges for cp in range(lo, hi) if _is_attached(chr(cp))]
+
+    def pattern(cs: list[str]) -> re.Pattern[str]:
+        return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in cs) + "]+")
+
+    return pattern([c for c in chars if c < "\U00010000"]), pattern(chars)
+
+
+def _attached_run(text: str) -> re.Pattern[str]:
+    bmp, full = _attached_runs()
+    return bmp if max(text, default="a") < "\U00010000" else full
+
+
+class _CharTable(dict[int, str]):
+    """A ``str.translate`` table filled on first use from a cluster function: output, length, signal."""
+
+    def __init__(self, fn: Callable[[str], tuple[str, bool]], part: int) -> None:
+        super().__init__()
+        self._fn = fn
+        self._part = part
+
+    def __missing__(self, cp: int) -> str:
+        res, signal = self._fn(chr(cp))
+        value = (res, chr(len(res)), "\x01" if signal else "\x00")[self._part]
+        if len(self) < 200_000:
+            self[cp] = value
+        return value
+
+
+def _tables(fn: Callable[[str], tuple[str, bool]]) -> tuple[_CharTable, _CharTable, _CharTable]:
+    return _CharTable(fn, 0), _CharTable(fn, 1), _CharTable(fn, 2)
 
 
 def _cluster_pass(
-    text: str, cluster_fn: Callable[[str], tuple[str, bool]]
-) -> tuple[str, list[int], list[int]]:
-    """Safe stretches lowered in bulk, other clusters one at a time; returns text, map, signals."""
+    text: str,
+    cluster_fn: Callable[[str], tuple[str, bool]],
+    tables: tuple[_CharTable, _CharTable, _CharTable],
+) -> tuple[str, Sequence[int], list[int]]:
+    """Per-character work through ``str.translate``; clusters with marks one at a time.
+
+    Returns the text, its map to the original and the obfuscation signal positions.
+    """
+    values, lengths, flags = tables
     out: list[str] = []
-    omap: list[int] = []
-    signals: list[int] = []
+    lens: list[str] = []
+    sigs: list[str] = []
     pos = 0
-    olen = 0
-    for m in _SPECIAL_RUN.finditer(text):
+    for m in _attached_run(text).finditer(text):
         i, j = m.span()
-        if i > pos and _is_attached(text[i]):
-            i -= 1  # a mark after a safe letter (decomposed Vietnamese): same cluster
-        if i > pos:
-            out.append(text[pos:i].lower())
-            omap.extend(range(pos, i))
-            olen += i - pos
-        k = i
+        base = i - 1 if i > pos else i  # marks belong to the character before them
+        stretch = text[pos:base]
+        out.append(stretch.translate(values))
+        lens.append(stretch.translate(lengths))
+        sigs.append(stretch.translate(flags))
+        k = base
         while k < j:
-            e = k + 1
-            while e < j and _is_attached(text[e]):
-                e += 1
+            # Zalgo can pile thousands of marks on one base: bounded chunks (the marks after the
+            # first chunk are orphans, which the words view drops).
+            e = min(j, k + _MAX_CLUSTER)
             res, signal = cluster_fn(text[k:e])
-            if signal:
-                if res:
-                    signals.extend(range(olen, olen + len(res)))
-                else:
-                    signals.append(olen - 1)
-                signals.append(olen + len(res))
+            res = res[:255]
             out.append(res)
-            omap.extend([k] * len(res))
-            olen += len(res)
+            lens.append(chr(len(res)) + "\x00" * (e - k - 1))
+            sigs.append(("\x01" if signal else "\x00") * (e - k))
             k = e
         pos = j
-    if pos < len(text):
-        out.append(text[pos:].lower())
-        omap.extend(range(pos, len(text)))
-    omap.append(len(text))
-    return "".join(out), omap, signals
+    stretch = text[pos:]
+    out.append(stretch.translate(values))
+    lens.append(stretch.translate(lengths))
+    sigs.append(stretch.translate(flags))
+    result = "".join(out)
+    n = len(text)
+    len_codes = "".join(lens)
+    flag_codes = "".join(sigs)
+    if len(result) == n and len_codes.count("\x01") == n:
+        omap: Sequence[int] = range(n + 1)
+        if "\x01" not in flag_codes:
+            return result, omap, []
+    import numpy as np  # only for text that needs per-character maps
+
+    la = np.frombuffer(len_codes.encode("latin-1"), dtype=np.uint8).astype(np.int64)
+    if len(result) != n or len_codes.count("\x01") != n:
+        omap_list: list[int] = np.repeat(np.arange(n), la).tolist()
+        omap_list.append(n)
+        omap = omap_list
+    signals: list[int] = []
+    if "\x01" in flag_codes:
+        sa = np.frombuffer(flag_codes.encode("latin-1"), dtype=np.uint8).nonzero()[0]
+        starts = (np.cumsum(la) - la)[sa]
+        ln = la[sa]
+        marked = set(starts[ln > 0].tolist()) | set((starts + ln).tolist())
+        marked |= set((starts - 1)[ln == 0].tolist())
+        signals = sorted(p for p in marked if 0 <= p <= len(result))
+    return result, omap, signals
+
+
+_WORDS_TABLES = _tables(_words_cluster)
+_REGEX_TABLES = _tables(_regex_cluster)
 
 
 # --------------------------------------------------------------------------------- search forms
@@ -709,10 +784,15 @@ def _search_forms(text: str, variant: str | None) -> SearchForms:
     return SearchForms(tuple(texts), joined, literal)
 
 
+_MAX_JOINED = 40
+
+
 def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
     out: list[tuple[str, tuple[int, ...]]] = []
     for m in _SPLIT_RUN.finditer(cls):
         a, b = m.span()
+        if b - a > _MAX_JOINED * 4:
+            continue  # no word is that long: a wall of single letters is not an evasion
         seps = cls[a:b].split(b"a")[1:-1]
         pos = [i for i in range(a, b) if cls[i] == 0x61]
         groups: list[list[int]] = []
@@ -754,7 +834,7 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
         omap: Sequence[int] = range(len(text) + 1)
         signals = []
     else:
-        w1, omap, signals = _cluster_pass(text, _words_cluster)
+        w1, omap, signals = _cluster_pass(text, _words_cluster, _WORDS_TABLES)
     b = _to_bytes(w1)
     # Step 2: leet.
     variant: str | None = None
@@ -839,7 +919,7 @@ def normalize_entry(word: str) -> EntryForm:
 def _regex_view(original: str) -> TextView:
     if _is_safe(original):
         return TextView(original.lower(), range(len(original) + 1))
-    text, omap, _ = _cluster_pass(original, _regex_cluster)
+    text, omap, _ = _cluster_pass(original, _regex_cluster, _REGEX_TABLES)
     return TextView(text, omap)
 
 

@@ -50,6 +50,7 @@ __all__ = ["WordEntry", "WordHit", "WordIndex"]
 _J = "\x1f"  # boundary of a joined split-letter run (never in a search text otherwise)
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^ ]+")
+_MAX_HITS = 256  # per message: conditions read the first hit, explain lists a few
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,8 @@ class WordIndex:
         positions: tuple[int, ...] | None,
     ) -> None:
         for end, (klen, lead, trail, items) in automaton.iter(sq.s):
+            if len(found) >= _MAX_HITS:
+                break
             cs = end - klen + 1 + lead
             ce = end + 1 - trail
             if ce <= cs:

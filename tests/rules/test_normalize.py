@@ -1,0 +1,183 @@
+"""Normalization: the views, their span maps, and the evasions they see through."""
+
+import time
+import unicodedata
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.rules.normalize import normalize, normalize_entry, search_text
+
+# (message, expected NormalizedText.text)
+TEXT_CASES = [
+    ("Hello World", "hello world"),
+    ("h3ll0 w0rld", "hello world"),
+    ("a$$hole", "asshole"),
+    ("sh!t happens!", "shit happens!"),
+    ("2024 10:30 5$ 3rd 5pm covid19", "2024 10:30 5$ 3rd 5pm covid19"),
+    ("@ss", "@ss"),
+    ("ѕһіt", "shit"),  # Cyrillic
+    ("ΑΒΟΥΤ", "about"),  # Greek capitals
+    ("ｆｕｃｋ", "fuck"),  # fullwidth
+    ("𝐟𝐮𝐜𝐤 𝕗𝕦𝕔𝕜", "fuck fuck"),  # mathematical
+    ("ⓕⓤⓒⓚ", "fuck"),  # enclosed
+    ("ꜰᴜᴄᴋ", "fuck"),  # small capitals
+    ("f\u200bu\u200dc\u2060k\ufeff", "fuck"),  # zero-width
+    ("f\u00adu\u200ec\u202ek\u2066\u2069", "fuck"),  # soft hyphen, bidi
+    ("f\u180eu\u2062ck", "fuck"),  # Mongolian vowel separator, invisible operator
+    ("f\u0336u\u0336c\u0336k\u0336", "fuck"),  # strike-through
+    ("z̷̢a̸l̵g̶o̴", "zalgo"),
+    ("FuCk", "fuck"),
+    ("các bạn ơi", "các bạn ơi"),
+    (unicodedata.normalize("NFD", "các bạn ơi"), "các bạn ơi"),  # decomposed
+    ("ô\u0300 ơ\u0301", "ồ ớ"),  # precomposed vowel + combining tone
+    ("ĐỊT MẸ", "địt mẹ"),
+    ("đm fúck", "dm fuck"),  # not syllables: folded
+    ("d1t", "dit"),
+    ("đ1t", "dit"),  # leet: the word is folded
+    ("lồồồn", "looon"),  # repeated letters: not a syllable, folded
+    ("сác", "cac"),  # a look-alike inside a Vietnamese word: folded
+    ("discord.gg/abc", "discord.gg/abc"),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), TEXT_CASES)
+def test_text(message: str, expected: str) -> None:
+    assert normalize(message).text == expected
+
+
+def test_numbers_stay_numbers() -> None:
+    nt = normalize("call 0123 456 789 at 10:30, pay 5$ or 100$")
+    assert nt.text == "call 0123 456 789 at 10:30, pay 5$ or 100$"
+
+
+def test_leet_one_is_tried_as_i_and_l() -> None:
+    forms = normalize("he11o").search_forms()
+    assert forms.texts == ("heiio", "hello")
+
+
+def test_mention_is_also_tried_as_a() -> None:
+    assert "ass" in normalize("@ss").search_forms().texts
+
+
+def test_split_letters_are_joined() -> None:
+    assert [w for w, _ in normalize("f.u.c.k").search_forms().joined] == ["fuck"]
+    assert [w for w, _ in normalize("f u c k you").search_forms().joined] == ["fuck"]
+    assert [w for w, _ in normalize("đ ị t").search_forms().joined] == ["dit"]
+    assert [w for w, _ in normalize("s.l.u.r.1 lol").search_forms().joined] == ["sluri", "slurl"]
+
+
+@pytest.mark.parametrize("message", ["a b testing", "plan b is ok", "ừ à", "x. y"])
+def test_ordinary_single_letters_are_not_joined(message: str) -> None:
+    assert normalize(message).search_forms().joined == ()
+
+
+def test_typed_with_diacritics() -> None:
+    assert normalize("đi ngủ").typed_with_diacritics
+    assert not normalize("di ngu").typed_with_diacritics
+    assert not normalize("fúck").typed_with_diacritics
+    nt = normalize("mày ngu ma")
+    assert nt.is_strict(4, 7) and nt.is_strict(8, 10)
+    assert not normalize("ma ngu").is_strict(0, 2)
+
+
+def test_regex_view_keeps_digits_and_vietnamese() -> None:
+    nt = normalize("Gọi 0912\u200b345 NGAY h3ll0")
+    assert nt.regex.text == "gọi 0912345 ngay h3ll0"
+    assert nt.nfkc == "Gọi 0912\u200b345 NGAY h3ll0"
+
+
+def test_links_view_undoes_defanging() -> None:
+    assert normalize("hxxps://evil[.]com").links.text == "https://evil.com"
+    assert normalize("evil(.)com and evil dot com and evil . com").links.text == (
+        "evil.com and evil.com and evil.com"
+    )
+    assert normalize("discord。gg/abc").links.text == "discord.gg/abc"
+    assert normalize("see discord.gg/abc").links.text == "see discord.gg/abc"
+    assert normalize("ok. so then").links.text == "ok. so then"
+
+
+def test_links_view_never_folds_look_alikes() -> None:
+    assert normalize("ехаmple.com").links.text == "ехаmple.com"
+
+
+def test_spans_map_back() -> None:
+    msg = "Hey ｆ\u200bｕｃｋ you"
+    nt = normalize(msg)
+    start = nt.text.index("fuck")
+    assert nt.original_span(start, start + 4) == (4, 9)
+    assert nt.normalized_span(4, 9) == (start, start + 4)
+    r = nt.regex
+    assert r.original_span(0, len(r.text)) == (0, len(msg))
+
+
+def test_nfkc_expansion_span_covers_the_character() -> None:
+    nt = normalize("ﬁne")
+    assert nt.text == "fine"
+    assert nt.original_span(1, 2) == (0, 1)
+
+
+def test_normalize_entry() -> None:
+    e = normalize_entry("*Địt*")
+    assert (e.written, e.folded, e.prefix_wild, e.suffix_wild) == ("địt", "dit", True, True)
+    assert normalize_entry("@ss").written == "ass"
+    assert normalize_entry("d'").literal == "d'"
+    assert normalize_entry("d'").folded == "d"
+    assert search_text("con.cặc!") == "con cac "
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["a" * 100_000, "a." * 50_000, "\u0301" * 100_000, "ệ\u0336" * 30_000, "f u " * 25_000],
+    ids=["a", "a.", "marks", "strike", "split"],
+)
+def test_pathological_messages_are_fast(message: str) -> None:
+    t = time.perf_counter()
+    nt = normalize(message)
+    nt.search_forms()
+    _ = nt.regex, nt.links
+    assert time.perf_counter() - t < 1.0  # generous for CI; the bench measures the real figure
+
+
+# ------------------------------------------------------------------------------------ properties
+
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(list("aáạăâđêôơư@$!1 .\u0301\u0323\u200b\u0336оаі")),
+    ),
+    max_size=40,
+)
+
+
+def _check_map(view_text: str, to_original: Sequence[int], original: str) -> None:
+    assert len(to_original) == len(view_text) + 1
+    assert to_original[len(view_text)] == len(original)
+    prev = 0
+    for v in to_original:
+        assert 0 <= v <= len(original)
+        assert v >= prev
+        prev = v
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_span_maps_in_range_and_monotonic(message: str) -> None:
+    nt = normalize(message)
+    for view in (nt.words, nt.regex, nt.links):
+        _check_map(view.text, view.to_original, message)
+        n = len(view.text)
+        for a, b in ((0, n), (0, n // 2), (n // 2, n)):
+            s, e = view.original_span(a, b)
+            assert 0 <= s <= e <= len(message)
+    s, e = nt.normalized_span(0, len(message))
+    assert 0 <= s <= e <= len(nt.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_idempotent(message: str) -> None:
+    once = normalize(message).text
+    assert normalize(once).text == once

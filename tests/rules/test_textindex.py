@@ -1,0 +1,180 @@
+"""The word index: evasions caught, innocent words left alone, spans, wildcards, fuzzy."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.rules.normalize import normalize
+from bot.rules.textindex import WordEntry, WordHit, WordIndex
+
+ENTRIES = [
+    "fuck", "ass", "cunt", "shit", "ngu", "cặc", "lồn", "đéo", "địt", "má", "shopee", "slur1",
+    "slur2*", "*scam", "con cặc", "free nitro", "d'", "di~", "am",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def index() -> WordIndex:
+    entries = [WordEntry(e, e, "phrase" if " " in e else "word") for e in ENTRIES]
+    entries.append(WordEntry("brand", "moderator", "word", fuzzy=1))
+    entries.append(WordEntry("brand2", "acme", "word", fuzzy=1))
+    return WordIndex(entries)
+
+
+def found(index: WordIndex, message: str) -> set:
+    return set(index.search(normalize(message)))
+
+
+CAUGHT = [
+    ("what the fuck", "fuck"),
+    ("FuCk", "fuck"),
+    ("fuuuuuck", "fuck"),
+    ("f.u.c.k", "fuck"),
+    ("f u c k you", "fuck"),
+    ("f-u-c-k", "fuck"),
+    ("ｆｕｃｋ", "fuck"),
+    ("𝐟𝐮𝐜𝐤", "fuck"),
+    ("ꜰᴜᴄᴋ", "fuck"),
+    ("ⓕⓤⓒⓚ", "fuck"),
+    ("f\u200bu\u200cc\u200dk", "fuck"),
+    ("f\u0336u\u0336c\u0336k\u0336", "fuck"),
+    ("fück", "fuck"),
+    ("ѕһіt", "shit"),
+    ("sh1t", "shit"),
+    ("$h!t", "shit"),
+    ("a$$", "ass"),
+    ("@ss", "ass"),
+    ("kiss my a55", "ass"),
+    ("Сunt", "cunt"),  # Cyrillic С
+    ("ΑSS", "ass"),  # Greek Alpha
+    ("mày ngu quá", "ngu"),
+    ("may ngu qua", "ngu"),
+    ("cac ban oi", "cặc"),  # no diacritics anywhere: ambiguous, matches
+    ("cặc", "cặc"),
+    ("CẶC", "cặc"),
+    ("ca\u0323\u0306c", "cặc"),  # decomposed, marks in another order
+    ("c4c", "cặc"),
+    ("lồồồn", "lồn"),
+    ("l0n", "lồn"),
+    ("đéo", "đéo"),
+    ("deo", "đéo"),
+    ("dit", "địt"),
+    ("d1t", "địt"),
+    ("đ.ị.t", "địt"),
+    ("đ ị t", "địt"),
+    ("\u0111\u0323it", "địt"),  # a stray dot below on đ: zalgo, folded
+    ("d\u0323\u0131t", "địt"),
+    ("ma", "má"),
+    ("shopeeee", "shopee"),
+    ("you SLUR1", "slur1"),
+    ("s.l.u.r.1 lol", "slur1"),
+    ("slur2abc", "slur2*"),
+    ("it's a bigscam", "*scam"),
+    ("con.cặc", "con cặc"),
+    ("con   cac!", "con cặc"),
+    ("c o n c a c", "con cặc"),
+    ("FREE...n1tro here", "free nitro"),
+    ("d' nha", "d'"),
+    ("con di~", "di~"),
+]
+
+NOT_CAUGHT = [
+    ("assassin", "ass"),
+    ("class", "ass"),
+    ("as", "ass"),
+    ("c l a s s", "ass"),
+    ("Scunthorpe", "cunt"),
+    ("người", "ngu"),
+    ("nguyên", "ngu"),
+    ("đi ngủ đi", "ngu"),
+    ("các bạn ơi", "cặc"),
+    ("lớn", "lồn"),
+    ("to lớn", "lồn"),
+    ("đeo kính", "đéo"),
+    ("đít", "địt"),
+    ("mày ma", "má"),  # typed with diacritics: "ma" is compared as written
+    ("shope", "shopee"),
+    ("slur2", "slur1"),
+    ("d'accord", "d'"),
+    ("I a m here", "am"),
+    ("free for nitro", "free nitro"),
+    ("scammer", "*scam"),
+    ("2024 10:30 5$", "ass"),
+]
+
+
+@pytest.mark.parametrize(("message", "key"), CAUGHT)
+def test_evasions_are_caught(index: WordIndex, message: str, key: str) -> None:
+    assert key in found(index, message)
+
+
+@pytest.mark.parametrize(("message", "key"), NOT_CAUGHT)
+def test_innocent_words_are_not(index: WordIndex, message: str, key: str) -> None:
+    assert key not in found(index, message)
+
+
+def test_hits_index_the_normalized_text(index: WordIndex) -> None:
+    nt = normalize("oh ｆ\u200bｕｕｕck, con.cặc")
+    hits = index.search(nt)
+    [fuck] = hits["fuck"]
+    assert nt.text[fuck.start : fuck.end] == "fuuuck"
+    assert nt.original_span(fuck.start, fuck.end) == (3, 10)
+    [phrase] = hits["con cặc"]
+    assert nt.text[phrase.start : phrase.end] == "con.cặc"
+    assert hits["cặc"][0].pattern == "cặc"
+
+
+def test_hits_are_in_text_order(index: WordIndex) -> None:
+    hits = index.search(normalize("shit, fuck, shit and more fuck"))
+    assert [h.start for h in hits["shit"]] == [0, 12]
+    assert [h.start for h in hits["fuck"]] == [6, 26]
+
+
+def test_fuzzy(index: WordIndex) -> None:
+    assert index.search(normalize("the moderatr is here"))["brand"] == [
+        WordHit("brand", "moderator", 4, 12, fuzzy=True)
+    ]
+    assert index.search(normalize("mooderator"))["brand"][0].fuzzy is False  # repeats: exact
+    assert "brand" not in found(index, "modernity")
+    assert "brand2" not in found(index, "acne")  # 4 letters: exact only
+
+
+def test_entry_problem() -> None:
+    assert WordIndex.entry_problem("fuck") is None
+    assert WordIndex.entry_problem("*scam") is None
+    assert WordIndex.entry_problem("f*ck") is not None
+    assert WordIndex.entry_problem("   ") is not None
+    assert WordIndex.entry_problem("*") is not None
+    assert WordIndex.entry_problem("...") is not None
+    assert WordIndex.entry_problem("\u200b") is not None
+
+
+def test_unusable_entries_are_skipped() -> None:
+    idx = WordIndex([WordEntry(1, "f*ck", "word"), WordEntry(2, "", "word")])
+    assert len(idx) == 0
+    assert idx.search(normalize("f*ck")) == {}
+
+
+def test_shared_vietnamese_word_list() -> None:
+    path = Path("/work/shared/data/wordlists/vi.txt")
+    if not path.exists():
+        pytest.skip("shared word list not available")
+    words = [w for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
+    idx = WordIndex(WordEntry(w, w, "word") for w in words)
+    assert "địt" in idx.search(normalize("đ.ị.t"))
+    ordinary = "Hôm nay trời đẹp, các bạn đi ngủ sớm nhé. Người lớn đeo kính, mua bưởi ở chợ."
+    assert idx.search(normalize(ordinary)) == {}
+
+
+def test_search_time_does_not_grow_with_the_list() -> None:
+    def timed(n: int) -> float:
+        idx = WordIndex(WordEntry(i, f"w{i:06d}x", "word") for i in range(n))
+        nt_text = "an ordinary message about nothing in particular, really " * 2
+        t = time.perf_counter()
+        for _ in range(300):
+            idx.search(normalize(nt_text))
+        return time.perf_counter() - t
+
+    small, large = timed(100), timed(20_000)
+    assert large < small * 3 + 0.05
