@@ -1,0 +1,108 @@
+"""Commands for every member: rules, report, appeal, mycases."""
+
+from __future__ import annotations
+
+from bot.commands.cases import LIST_LIMIT, case_line
+from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
+from bot.moderation.permissions import Privilege
+from bot.platforms.base import LogEntry
+from bot.storage import appeals as appeal_store
+from bot.storage import cases as case_store
+from bot.storage import members as member_store
+
+
+async def rules(req: Request) -> Reply:
+    """The community's guidelines, in its language (as written in the rules file)."""
+    community = req.ctx.ruleset.community
+    name = community.name or req.inv.community_name or "?"
+    if not community.guidelines:
+        return Reply(req.t("rules.none", community=name))
+    lines = [req.t("rules.header", community=name)]
+    lines += [f"{n}. {g}" for n, g in enumerate(community.guidelines, 1)]
+    return Reply("\n".join(lines))
+
+
+async def report(req: Request) -> Reply:
+    """Send a replied-to message (or a message link) to the moderators' log channel."""
+    inv = req.inv
+    note = req.args.get("message") or ""
+    if inv.reply_author is None and not note:
+        return Reply(req.t("cmd.report_usage"), ephemeral=True)
+    about = inv.reply_author
+    excerpt = (inv.reply_text or "")[:300]
+    await req.ctx.platform.post_log(
+        inv.community_id,
+        LogEntry(
+            title=req.t("act.report"),
+            body=req.t(
+                "log.report",
+                reporter=mention(inv.invoker),
+                member=mention(about) if about else "?",
+                excerpt=excerpt or note,
+            ),
+            member_id=about.id if about else "",
+            member_name=about.name if about else "",
+            excerpt=excerpt,
+            link=inv.reply_link or (note if note.startswith("http") else None),
+            fields=((req.t("field.note"), note),) if note and excerpt else (),
+        ),
+    )
+    return Reply(req.t("cmd.reported"), ephemeral=True)
+
+
+async def appeal(req: Request) -> Reply:
+    """Appeal one of your own cases: recorded and posted for the moderators; ``pardon`` resolves."""
+    case: case_store.CaseRecord = req.args["case"]
+    inv = req.inv
+    if case.user_id != inv.invoker.id:
+        return Reply(req.t("cmd.not_your_case", case=case.id), ephemeral=True)
+    if case.pardoned_at is not None:
+        return Reply(req.t("cmd.already_pardoned", case=case.id), ephemeral=True)
+    text: str = req.args["text"]
+    async with req.ctx.db.transaction() as tx:
+        await appeal_store.add_appeal(tx, case.id, case.member_pk, text, req.now)
+    await req.ctx.platform.post_log(
+        inv.community_id,
+        LogEntry(
+            title=req.t("act.appeal"),
+            body=req.t("log.appeal", member=mention(inv.invoker), case=case.id, text=text),
+            case_id=case.id,
+            member_id=inv.invoker.id,
+            member_name=inv.invoker.name,
+            excerpt=text[:300],
+        ),
+    )
+    return Reply(req.t("cmd.appealed", case=case.id), ephemeral=True)
+
+
+async def mycases(req: Request) -> Reply:
+    """Your own cases and active strikes (shadow cases are the moderators' business)."""
+    inv = req.inv
+    record = await member_store.find_member(
+        req.ctx.db, str(inv.platform), inv.community_id, inv.invoker.id
+    )
+    if record is None:
+        return Reply(req.t("cmd.no_cases"), ephemeral=True)
+    strikes = await case_store.active_strikes(req.ctx.db, record.id, req.now)
+    cases = await case_store.list_cases(
+        req.ctx.db, member_pk=record.id, limit=LIST_LIMIT, include_shadow=False
+    )
+    lines = [req.t("mycases.header", strikes=strikes)]
+    lines += [case_line(req, c) for c in cases] or [req.t("cmd.no_cases")]
+    if any(c.pardoned_at is None for c in cases):
+        lines.append(req.t("mycases.appeal_hint"))
+    return Reply("\n".join(lines), ephemeral=True)
+
+
+E = Privilege.MEMBER
+COMMANDS = (
+    Command("rules", E, (), rules),
+    Command("report", E, (Param("message", Kind.TEXT),), report),
+    Command(
+        "appeal",
+        E,
+        (Param("case", Kind.CASE_ID, required=True), Param("text", Kind.TEXT, required=True)),
+        appeal,
+    ),
+    Command("mycases", E, (), mycases),
+)

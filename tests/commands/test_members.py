@@ -1,0 +1,74 @@
+"""rules, report, appeal, mycases through dispatch(); appeal then pardon."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage import appeals as appeal_store
+from bot.storage import cases as case_store
+from tests.commands.conftest import ALICE, BOB, Harness
+
+
+async def test_rules_lists_the_guidelines(h: Harness) -> None:
+    reply = await h.run("rules", by=ALICE)
+    assert reply.text == "Rules of Test group:\n1. Be kind.\n2. No spam."
+
+
+@pytest.mark.parametrize("lang", ["vi"])
+async def test_rules_in_vietnamese(h: Harness) -> None:
+    assert (await h.run("rules", by=ALICE)).text.startswith("Nội quy của Test group:")
+
+
+async def test_report_a_replied_message_goes_to_the_log(h: Harness) -> None:
+    msg = await h.say("buy cheap followers", who=BOB, mid="10")
+    reply = await h.run("report", "spam", by=ALICE, reply=msg)
+    assert reply.ephemeral and reply.text == "Thanks, the moderators have been told."
+    entry = h.platform.logs[-1]
+    assert entry.title == "Report" and entry.member_id == BOB.id
+    assert entry.excerpt == "buy cheap followers" and entry.link == "https://t.me/c/100/10"
+    assert "Alice (@alice)" in entry.body
+    assert h.sanctions() == []
+
+
+async def test_report_by_link_and_without_anything(h: Harness) -> None:
+    reply = await h.run("report", "https://t.me/c/100/10", by=ALICE)
+    assert reply.text == "Thanks, the moderators have been told."
+    assert h.platform.logs[-1].link == "https://t.me/c/100/10"
+    reply = await h.run("report", by=ALICE)
+    assert reply.ephemeral and reply.text.startswith("Reply to the message you want to report")
+
+
+async def test_appeal_then_pardon_removes_the_strikes_and_tells_the_member(h: Harness) -> None:
+    await h.say("shit", who=BOB, mid="10")
+    (case,) = await case_store.list_cases(h.db)
+    assert await case_store.active_strikes(h.db, case.member_pk, h.now[0]) == 1
+    reply = await h.run("appeal", "1 it was a quote", by=BOB)
+    assert reply.text == "Your appeal for case #1 has been sent to the moderators."
+    assert h.platform.logs[-1].title == "Appeal" and "it was a quote" in h.platform.logs[-1].body
+    (appeal,) = await appeal_store.appeals_of(h.db, 1)
+    assert appeal.text == "it was a quote" and appeal.resolved_at is None
+    shown = await h.run("case", "1")
+    assert "Appeal: it was a quote (open)" in shown.text
+    reply = await h.run("pardon", "1")
+    assert "Bob, your case #1 has been pardoned" in reply.text and not reply.ephemeral
+    assert await case_store.active_strikes(h.db, case.member_pk, h.now[0]) == 0
+    (appeal,) = await appeal_store.appeals_of(h.db, 1)
+    assert appeal.outcome == "pardoned"
+    assert (await h.run("appeal", "1 again", by=BOB)).text == "Case #1 is already pardoned."
+
+
+async def test_appeal_of_someone_elses_case_or_no_case(h: Harness) -> None:
+    await h.say("shit", who=BOB, mid="10")
+    assert (await h.run("appeal", "1 me too", by=ALICE)).text == "Case #1 is not one of your cases."
+    assert (await h.run("appeal", "9 hmm", by=BOB)).text == "There is no case #9."
+    assert (await h.run("appeal", "1", by=BOB)).text == "Please give some text."
+
+
+async def test_mycases(h: Harness) -> None:
+    assert (await h.run("mycases", by=BOB)).text == "No cases."
+    await h.say("shit", who=BOB, mid="10")
+    reply = await h.run("mycases", by=BOB)
+    lines = reply.text.splitlines()
+    assert reply.ephemeral and lines[0] == "Your active strikes: 1"
+    assert lines[1].startswith("#1 ") and "swearing" in lines[1]
+    assert lines[-1].startswith("To appeal a case")
