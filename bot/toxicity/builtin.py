@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import itertools
 import json
 import math
@@ -216,7 +217,8 @@ class BuiltinModel:
             return out
         size = self._size
         # One key per (message, feature): sorting them gives per-message term counts at once.
-        keys = np.repeat(np.arange(n, dtype=np.int64) * size, lengths) + np.array(rows, np.int64)
+        feats = np.frombuffer(array.array("q", rows), dtype=np.int64)
+        keys = np.repeat(np.arange(n, dtype=np.int64) * size, lengths) + feats
         uniq, counts = np.unique(keys, return_counts=True)
         msg, j = np.divmod(uniq, size)
         tf = 1.0 + np.log(counts) if self.cfg.sublinear_tf else counts.astype(np.float64)
@@ -237,7 +239,7 @@ class BuiltinModel:
             if folded:
                 _char_grams((folded,), self.cfg.char_min, self.cfg.char_max, "f:", out)
         get = self._index.get
-        rows = tuple(j for j in map(get, out) if j is not None)
+        rows = tuple([j for j in map(get, out) if j is not None])
         if len(self._word_rows) >= 200_000:
             self._word_rows.clear()
         self._word_rows[word] = rows
