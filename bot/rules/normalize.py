@@ -196,7 +196,8 @@ _SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
 
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
-_LEET_TOKEN = re.compile(r"(?:[^\W_]|[@$!])+")
+# Only tokens holding a leet character; the lookbehind keeps each token scanned once.
+_LEET_TOKEN = re.compile(r"(?<![^\W_]|[@$!])(?:[^\W_]|[@$!])*?[@$!013457](?:[^\W_]|[@$!])*")
 _UNIT = re.compile(
     r"\d+(?:st|nd|rd|th|s|am|pm|h|m|k|d|x|p|g|kg|km|cm|mm|ml|mb|gb|tb|v|w|hz|fps|min|k|b)"
 )
