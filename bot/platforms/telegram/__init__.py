@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -22,8 +25,14 @@ from bot.platforms.telegram.render import log_html, text_html
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.platforms.telegram.commands import TelegramCommands
 
 log = structlog.get_logger("bot.platforms.telegram")
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore (under PTB's httpx) tries ``import sniffio`` on every request; when it is not
+    # installed each attempt searches sys.path again (~0.4 ms). Marked absent, it fails at once.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 EventHandler = Callable[[Event], Awaitable[object]]
 
@@ -56,24 +65,40 @@ class _TolerantBot(ExtBot[None]):
     """An ExtBot whose ``getUpdates`` skips updates PTB cannot parse instead of failing the batch.
 
     PTB 22 parses strictly and, when one update in a batch does not parse, logs and fetches the
-    same batch again forever: one malformed update would stop all moderation.
+    same batch again forever: one malformed update would stop all moderation. The common case
+    parses once, as PTB does; only a failing batch is parsed again update by update.
     """
+
+    _raw_updates: list[Any] | None = None
 
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
-        if endpoint != "getUpdates" or not isinstance(result, list):
-            return result
-        cleaned: list[Any] = []
-        for raw in result:
+        if endpoint == "getUpdates":
+            self._raw_updates = result if isinstance(result, list) else None
+        return result
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except TelegramError:
+            raise  # network errors: PTB's polling loop retries with backoff
+        except Exception:
+            raw, self._raw_updates = self._raw_updates, None
+            if raw is None:
+                raise
+        updates: list[Update] = []
+        for item in raw:
+            update_id = item.get("update_id") if isinstance(item, dict) else None
             try:
-                Update.de_json(raw, self)
-                cleaned.append(raw)
-            except Exception as exc:
-                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                updates.append(Update.de_json(item, self))
+            except Exception as exc:  # any parse failure: log, skip, go on
                 log.warning("update_unparsable", update_id=update_id, error=repr(exc)[:300])
                 if isinstance(update_id, int):
-                    cleaned.append({"update_id": update_id})  # an empty update still moves offset
-        return cleaned
+                    # An empty update keeps its id, so the next offset confirms it.
+                    updates.append(Update(update_id))
+        for update in updates:
+            self.insert_callback_data(update)
+        return tuple(updates)
 
 
 def _aware(when: datetime) -> datetime:
@@ -129,6 +154,7 @@ class TelegramPlatform:
         self.admins = AdminCache(self._fetch_admins, ttl=admin_ttl)
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self._started = False
+        self.commands: TelegramCommands | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -140,11 +166,17 @@ class TelegramPlatform:
         """
         if pipeline is not None:
             self._pipeline = pipeline
-            self.on_event = pipeline.handle
+            from bot.platforms.telegram.commands import install
+
+            # Commands are bound once; the activity they keep (purge, stats) sees every event.
+            self.commands = install(self, pipeline)
+            self.on_event = self.commands.context.observing(pipeline.handle)
         await self.app.initialize()
         me = self.app.bot.bot
         self.bot_id, self.bot_username = str(me.id), me.username or ""
         await self.app.start()
+        if self.commands is not None:
+            await self.commands.publish()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
             poll_interval=0.0,
@@ -161,6 +193,8 @@ class TelegramPlatform:
             return
         self._started = False
         try:
+            if self.commands is not None:
+                await self.commands.context.flush()
             if self.app.updater is not None and self.app.updater.running:
                 await self.app.updater.stop()
             if self.app.running:
