@@ -222,8 +222,16 @@ class FakeDiscord:
     ``dispatch`` sends a gateway event to every connected client.
     """
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(
+        self, token: str = TOKEN, bucket_limit: int = 50, bucket_window: float = 1.0
+    ) -> None:
         self.token = token
+        # Per-route buckets like Discord's: ``bucket_limit`` requests per ``bucket_window`` s,
+        # announced in X-RateLimit-* headers (without them discord.py sends one request per
+        # bucket at a time); going over is answered 429 with ``Via`` so discord.py waits.
+        self.bucket_limit = bucket_limit
+        self.bucket_window = bucket_window
+        self._buckets: dict[str, tuple[float, int]] = {}
         self.me = FakeUser(BOT_ID, "Modbot", bot=True)
         self.owner = FakeUser(OWNER_ID, "Owner")
         self.users: dict[int, FakeUser] = {BOT_ID: self.me, OWNER_ID: self.owner}
@@ -234,18 +242,7 @@ class FakeDiscord:
         self.vip_role = self.guild.add_role("VIP", 15)  # above the bot's role, no rights
         self.admin_role = self.guild.add_role("Admins", 20, BASIC | ADMINISTRATOR)
         for cid, name in ((GENERAL_ID, "general"), (LOG_ID, "mod-log")):
-            self.guild.channels[cid] = {
-                "id": str(cid),
-                "type": 0,
-                "name": name,
-                "position": len(self.guild.channels),
-                "permission_overwrites": [],
-                "parent_id": None,
-                "topic": None,
-                "nsfw": False,
-                "rate_limit_per_user": 0,
-                "last_message_id": None,
-            }
+            self.add_channel(cid, name)
         self.guild.members[BOT_ID] = FakeMember(self.me, [self.bot_role])
         self.guild.members[OWNER_ID] = FakeMember(self.owner, [])
         self.calls: list[Call] = []
@@ -256,6 +253,7 @@ class FakeDiscord:
         self.identified = 0
         self.resumed = 0
         self.violations: list[str] = []
+        self.rate_limited = 0  # requests answered 429 by the buckets
         self._faults: dict[str, deque[Fault]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = itertools.count(1)
@@ -304,6 +302,21 @@ class FakeDiscord:
         }
 
     # ---- test controls: members ------------------------------------------------------------
+
+    def add_channel(self, channel_id: int, name: str) -> None:
+        """A text channel (add before the bot connects: it arrives with GUILD_CREATE)."""
+        self.guild.channels[channel_id] = {
+            "id": str(channel_id),
+            "type": 0,
+            "name": name,
+            "position": len(self.guild.channels),
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+        }
 
     def member(
         self,
@@ -555,15 +568,47 @@ class FakeDiscord:
             time.monotonic(),
         )
         self.calls.append(call)
+        limited, headers = self._ratelimit(call)
         try:
-            response = await self._route(call)
+            response = limited or await self._route(call)
         except Exception as exc:  # a fake bug should read as a 500 in the test, not hang it
             self.violations.append(f"fake crashed on {call.method} {path}: {exc!r}")
             response = self._json({"code": 0, "message": str(exc)}, 500)
+        if response.status != 429 or limited is not None:
+            response.headers.update(headers)
         call.status = response.status
         async with self._changed:
             self._changed.notify_all()
         return response
+
+    def _ratelimit(self, call: Call) -> tuple[web.Response | None, dict[str, str]]:
+        """Count the request in its bucket; a 429 when the bucket is empty."""
+        parts = call.path.strip("/").split("/")
+        major = (
+            parts[1] if parts[0] in ("channels", "guilds", "webhooks") and len(parts) > 1 else ""
+        )
+        template = "/".join("{id}" if p.isdigit() else p for p in parts)
+        key = f"{call.method} {template} {major}"
+        now = time.monotonic()
+        start, count = self._buckets.get(key, (now, 0))
+        if now - start >= self.bucket_window:
+            start, count = now, 0
+        count += 1
+        self._buckets[key] = (start, count)
+        reset_after = max(self.bucket_window - (now - start), 0.001)
+        headers = {
+            "X-RateLimit-Limit": str(self.bucket_limit),
+            "X-RateLimit-Remaining": str(max(self.bucket_limit - count, 0)),
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Bucket": f"{abs(hash((call.method, template))):x}",
+        }
+        if count <= self.bucket_limit:
+            return None, headers
+        self.rate_limited += 1
+        body = {"message": "You are being rate limited.", "retry_after": reset_after}
+        body["global"] = False
+        return self._json(body, 429, Via="1.1 google", **headers), headers
 
     async def _route(self, call: Call) -> web.Response:
         path, method = call.path, call.method

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 
 from bot.moderation.executor import Executor
 from bot.moderation.pipeline import Pipeline
@@ -315,10 +316,15 @@ async def test_malformed_event_skipped_then_moderating(fake: FakeDiscord, bot: B
         "MESSAGE_UPDATE",
         {"id": str(first), "channel_id": str(GENERAL_ID), "guild_id": str(GUILD_ID)},
     )
-    await fake.dispatch("MESSAGE_CREATE", {"id": "1"})  # garbage
-    mid = await fake.send_message(alice, "shit")
-    await fake.wait_for("DELETE", deleted(mid))
+    with structlog.testing.capture_logs() as logs:
+        await fake.dispatch("MESSAGE_CREATE", {"id": "1"})  # garbage
+        mid = await fake.send_message(alice, "shit")
+        await fake.wait_for("DELETE", deleted(mid))
     assert bot.platform.skipped_events == 2
+    bad = [e for e in logs if e["event"] == "discord_event_malformed"]
+    assert {e["gateway_event"] for e in bad} <= {"MESSAGE_CREATE", "MESSAGE_UPDATE"}
+    assert "MESSAGE_CREATE" in {e["gateway_event"] for e in bad}
+    assert all(e["log_level"] == "warning" and "KeyError" in e["error"] for e in bad)
     assert fake.identified == 1 and fake.resumed == 0  # the connection never dropped
 
 
