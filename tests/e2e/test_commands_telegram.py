@@ -1,0 +1,395 @@
+"""Chat commands on Telegram: the real python-telegram-bot stack against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Message as TgMessage
+from telegram import Update, User
+
+from bot.moderation.executor import Executor
+from bot.moderation.pipeline import Pipeline
+from bot.platforms.telegram import TelegramPlatform
+from bot.rules import load_rules
+from bot.storage import Database
+from bot.storage import cases as case_store
+from bot.storage import members as member_store
+from tests.e2e.fake_telegram import Call, FakeTelegram
+
+pytestmark = pytest.mark.slow
+
+GROUP = -1001234567890
+LOG = -1009999
+RULES = f"""
+version: 1
+community:
+  name: Nhóm thử
+  language: en
+  guidelines: ["Be kind.", "No spam."]
+channels: {{log: {{telegram: "{LOG}"}}}}
+toxicity: {{backend: "off"}}
+rules:
+  - id: no-spam
+    description: "No spam."
+    match: {{words: [spam]}}
+    actions: [delete, strike]
+"""
+BROKEN = """
+version: 1
+rules:
+  - id: no-spam
+    match: {wordz: [spam]}
+    actions: [delete]
+"""
+
+
+class CommandsFake(FakeTelegram):
+    """The fake Bot API plus ``sendPhoto`` (for /stats), kept here so the shared fake stays as is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.photos: list[dict[str, Any]] = []
+        self.known: dict[int, User] = {}
+
+    def user(self, user_id: int, first_name: str = "", username: str | None = None) -> User:
+        # Remember people, so that getChatMember answers with their real name like Telegram does.
+        made = super().user(user_id, first_name, username)
+        self.known.setdefault(user_id, made)
+        return self.known[user_id]
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> Any:
+        chat = self._known_chat(params)
+        user = self.known.get(int(params.get("user_id", 0)))
+        if user is None or not hasattr(chat, "sent"):
+            return await super()._api_getChatMember(params)
+        return self._member(chat, user).to_dict()  # type: ignore[arg-type]
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        chat = self._known_chat(params)
+        if not hasattr(chat, "sent"):
+            return chat
+        photo = params.get("photo")
+        data = photo.file.read() if hasattr(photo, "file") else b""
+        self.photos.append({"chat_id": chat.id, "png": data, "caption": params.get("caption")})  # type: ignore[union-attr]
+        msg = TgMessage(
+            len(self.photos) + 800_000,
+            datetime.now(UTC),
+            chat.ptb,
+            from_user=self.me,  # type: ignore[union-attr]
+            caption=str(params.get("caption") or ""),
+        )
+        return msg.to_dict()
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+class Bot:
+    """The bot as ``bot.app.run`` assembles it, in this loop."""
+
+    def __init__(self, fake: CommandsFake, rules: Path, db: Path) -> None:
+        self.fake, self.rules, self.db_path = fake, rules, db
+
+    async def start(self) -> Bot:
+        self.db = await Database.open(self.db_path)
+        self.executor = Executor(self.db, backoff=0.05)
+        self.pipeline = Pipeline(self.db, self.executor, load_rules(self.rules))
+        self.platform = TelegramPlatform(self.fake.token, self.fake.url, poll_timeout=1)
+        self.executor.add_platform(self.platform)
+        await self.platform.start(self.pipeline)
+        assert self.platform.bot_id is not None
+        self.executor.bot_ids["telegram"] = self.platform.bot_id
+        return self
+
+    async def stop(self) -> None:
+        try:
+            await self.platform.stop()
+        finally:
+            await self.db.close()
+
+    async def cases(self) -> list[case_store.CaseRecord]:
+        return list(reversed(await case_store.list_cases(self.db, limit=100)))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[CommandsFake]:
+    async with CommandsFake() as server:
+        server.chat(GROUP, "Nhóm thử")
+        server.chat(LOG, "mod log")
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+def rules_file(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def bot(fake: CommandsFake, rules_file: Path, tmp_path: Path) -> AsyncIterator[Bot]:
+    running = await Bot(fake, rules_file, tmp_path / "modbot.db").start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def mod(fake: CommandsFake) -> User:
+    user = fake.user(7, "Mai", "mai")
+    fake.chat(GROUP).admins.append(user)
+    return user
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    async with asyncio.timeout(within):
+        while not await check():  # noqa: ASYNC110 - polls the database, which has no event
+            await asyncio.sleep(0.02)
+
+
+async def seen_member(bot: Bot, user: User) -> None:
+    """Wait until the bot has recorded ``user`` (so that @username resolves)."""
+
+    async def known() -> bool:
+        return (
+            await member_store.find_member(bot.db, "telegram", str(GROUP), str(user.id)) is not None
+        )
+
+    await until(known)
+
+
+def say(fake: CommandsFake, user: User | None, text: str, **kw: Any) -> Update:
+    update = fake.message(GROUP, user, text, **kw)
+    fake.push(update)
+    return update
+
+
+async def answer(fake: CommandsFake, contains: str, within: float = 5.0) -> Call:
+    """The bot's message in the group whose text contains ``contains``."""
+    try:
+        (call, *_) = await fake.wait_for(
+            "sendMessage",
+            lambda c: int(c.params["chat_id"]) == GROUP and contains in shown(c),
+            within=within,
+        )
+    except TimeoutError:
+        sent = [str(c.params.get("text")) for c in fake.calls_of("sendMessage")]
+        raise AssertionError(f"no answer with {contains!r}; sent: {sent}") from None
+    return call
+
+
+def shown(call: Call) -> str:
+    """What the member reads: the HTML the bot sent, unescaped (Telegram renders it)."""
+    return html.unescape(str(call.params.get("text")))
+
+
+def sanctions(fake: CommandsFake) -> list[str]:
+    acting = {"restrictChatMember", "banChatMember", "unbanChatMember", "deleteMessage"}
+    return [c.method for c in fake.calls if c.method in acting]
+
+
+# ---- setup -------------------------------------------------------------------------------
+
+
+async def test_commands_published_for_members_and_administrators(
+    fake: CommandsFake, bot: Bot
+) -> None:
+    calls = await fake.wait_for("setMyCommands", count=2)
+    scopes = {
+        c.params["scope"]["type"]: [x["command"] for x in c.params["commands"]] for c in calls
+    }
+    assert scopes["all_group_chats"] == ["rules", "report", "appeal", "mycases"]
+    assert set(scopes["all_chat_administrators"]) >= {"ban", "warn", "purge", "stats", "rules"}
+    assert len(scopes["all_chat_administrators"]) == 18
+
+
+# ---- sanctions ---------------------------------------------------------------------------
+
+
+async def test_warn_by_reply_and_mute_by_username(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    hello = say(fake, alice, "hello")
+    await seen_member(bot, alice)
+    say(fake, mod, "/warn be nice", reply_to_message=hello.message)
+    await answer(fake, "Alice (@alice) has been warned (case #1)")
+    say(fake, mod, "/mute @alice 10m flooding")
+    await answer(fake, "Alice (@alice) is muted for 10 minutes (case #2)")
+    (restrict,) = fake.calls_of("restrictChatMember")
+    assert int(restrict.params["user_id"]) == 42
+    assert 540 < restrict.params["until_date"] - datetime.now(UTC).timestamp() <= 600
+    warn, mute = await bot.cases()
+    assert warn.source == mute.source == "moderator" and warn.moderator_id == "7"
+    assert warn.message_text == "hello" and warn.strikes == 1
+    assert mute.sanction == "mute" and mute.reason == "flooding"
+
+
+async def test_kick_ban_unban_unmute_by_id(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    say(fake, mod, "/mute 42")
+    await answer(fake, "is muted for 1 hour (case #1)")
+    say(fake, mod, "/unmute 42")
+    await answer(fake, "can talk again (case #2)")
+    say(fake, mod, "/kick 43 bye")
+    await answer(fake, "has been removed from the group (case #3)")
+    say(fake, mod, "/ban 44 1d spam bot")
+    await answer(fake, "is banned, 1 day (case #4)")
+    assert 44 in fake.chats[GROUP].banned
+    say(fake, mod, "/unban 44")
+    await answer(fake, "is no longer banned (case #5)")
+    assert 44 not in fake.chats[GROUP].banned
+    assert len(await bot.cases()) == 5
+
+
+@pytest.mark.parametrize("command", ["warn", "mute", "unmute", "kick", "ban", "unban", "purge"])
+async def test_member_is_refused_and_nothing_is_called(
+    fake: CommandsFake, bot: Bot, command: str
+) -> None:
+    bob = fake.user(43, "Bob", "bob")
+    say(fake, bob, f"/{command} 42")
+    await answer(fake, f"Sorry, only moderators can use /{command}.")
+    await fake.idle(0.2)
+    assert sanctions(fake) == []
+    assert [c for c in await bot.cases() if c.source == "moderator"] == []
+
+
+async def test_owner_moderator_and_bot_cannot_be_sanctioned(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    owner = fake.chats[GROUP].owner
+    assert owner is not None
+    said = say(fake, owner, "I run this place")
+    say(fake, mod, "/ban", reply_to_message=said.message)
+    await answer(fake, "cannot be sanctioned (the owner)")
+    say(fake, mod, "/mute @modbot_test_bot")
+    await answer(fake, "cannot be sanctioned (the bot itself)")
+    other = fake.user(8, "Lan", "lan")
+    fake.chat(GROUP).admins.append(other)
+    say(fake, mod, "/kick 8")
+    await answer(fake, "cannot be sanctioned (a moderator)")
+    await fake.idle(0.2)
+    assert sanctions(fake) == [] and await bot.cases() == []
+
+
+async def test_bad_arguments_are_answered(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    say(fake, mod, "/mute 42 10 seconds")
+    await answer(fake, '"10 seconds" is not a duration. Use for example 10m, 1h, 2d or 1w.')
+    say(fake, mod, "/kick @ghost")
+    await answer(fake, "I could not find the member @ghost.")
+    say(fake, mod, "/case 99")
+    await answer(fake, "There is no case #99.")
+    say(fake, mod, "/purge lots")
+    await answer(fake, '"lots" is not a number.')
+    await fake.idle(0.2)
+    assert sanctions(fake) == []
+
+
+async def test_purge_deletes_recent_messages(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    m1 = say(fake, alice, "one")
+    m2 = say(fake, bob, "two")
+    m3 = say(fake, alice, "three")
+    await seen_member(bot, alice)
+    await seen_member(bot, bob)
+    await asyncio.sleep(0.1)
+    say(fake, mod, "/purge 10 @alice")
+    await answer(fake, "Deleted 2 messages.")
+    ids = {m.effective_message.message_id for m in (m1, m3)}  # type: ignore[union-attr]
+    assert fake.chats[GROUP].deleted == ids
+    assert m2.effective_message.message_id not in fake.chats[GROUP].deleted  # type: ignore[union-attr]
+
+
+# ---- the record --------------------------------------------------------------------------
+
+
+async def test_case_cases_note_why(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "buy spam now")
+    await fake.wait_for("deleteMessage")
+    say(fake, mod, "/case 1")
+    await answer(fake, "Case #1: Alice")
+    say(fake, mod, "/note @alice second warning next time")
+    await answer(fake, "Note added for Alice (@alice).")
+    say(fake, mod, "/cases @alice")
+    listing = await answer(fake, "1 active strike(s)")
+    assert "Note by Mai: second warning next time" in shown(listing)
+    say(fake, mod, "/why 1")
+    why = await answer(fake, "rule no-spam")
+    assert "words matched" in shown(why)
+    other = say(fake, alice, "a perfectly fine message")
+    say(fake, mod, "/why", reply_to_message=other.message)
+    await answer(fake, "no rule matches")
+
+
+async def test_appeal_then_pardon(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "spam spam")
+    await fake.wait_for("deleteMessage")
+    say(fake, alice, "/mycases")
+    await answer(fake, "Your active strikes: 1")
+    say(fake, alice, "/appeal 1 I was quoting someone")
+    await answer(fake, "Your appeal for case #1 has been sent to the moderators.")
+    await fake.wait_for(
+        "sendMessage",
+        lambda c: int(c.params["chat_id"]) == LOG and "I was quoting someone" in c.params["text"],
+    )
+    say(fake, mod, "/pardon 1")
+    told = await answer(fake, "your case #1 has been pardoned")
+    assert "Alice" in shown(told)
+    (case,) = await bot.cases()
+    assert case.pardoned_at is not None
+    assert await case_store.active_strikes(bot.db, case.member_pk, datetime.now(UTC)) == 0
+
+
+async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    say(fake, alice, "/rules")
+    await answer(fake, "Rules of Nhóm thử:\n1. Be kind.\n2. No spam.")
+    rude = say(fake, bob, "you are all idiots")
+    say(fake, alice, "/report", reply_to_message=rude.message)
+    await answer(fake, "Thanks, the moderators have been told.")
+    (log_post,) = await fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == LOG)
+    assert "you are all idiots" in log_post.params["text"]
+
+
+# ---- administration ----------------------------------------------------------------------
+
+
+async def test_reload_broken_file_keeps_old_rules(
+    fake: CommandsFake, bot: Bot, mod: User, rules_file: Path
+) -> None:
+    rules_file.write_text(BROKEN, encoding="utf-8")  # noqa: ASYNC240
+    say(fake, mod, "/reload")
+    refused = await answer(fake, "The rules file has problems, so I kept the current rules:")
+    assert f"{rules_file}:5:" in shown(refused) and "wordz" in shown(refused)
+    spam = say(fake, fake.user(42, "Alice"), "spam here")
+    await fake.wait_for("deleteMessage")
+    assert spam.effective_message.message_id in fake.chats[GROUP].deleted  # type: ignore[union-attr]
+    rules_file.write_text(RULES.replace("[spam]", "[spam, scam]"), encoding="utf-8")  # noqa: ASYNC240
+    say(fake, mod, "/reload")
+    await answer(fake, "Rules reloaded: 1 rules.")
+
+
+async def test_stats_sends_a_png(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    from PIL import Image
+
+    say(fake, fake.user(42, "Alice"), "spam")
+    fake.push(fake.member_update(GROUP, fake.user(45, "Newbie")))
+    await fake.wait_for("deleteMessage")
+    say(fake, mod, "/stats 3")
+    (photo_call,) = await fake.wait_for("sendPhoto")
+    assert "Last 3 days:" in photo_call.params["caption"]
+    assert "joined: 1" in photo_call.params["caption"]
+    png = fake.photos[0]["png"]
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (800, 600)
+    lo, hi = image.convert("L").getextrema()
+    assert hi - lo > 100
