@@ -108,3 +108,10 @@ async def test_load_scorer_builtin_and_off() -> None:
         assert disabled.enabled is False
         assert await disabled.score_many(["x"]) == [{"toxicity": 0.0}]
     assert isinstance(load_model("builtin"), BuiltinModel)
+
+
+def test_artifact_was_trained_with_the_engine_normalizer(model: BuiltinModel) -> None:
+    from bot.toxicity.builtin import current_normalizer
+
+    # A mismatch means the artifact must be retrained: scripts/train_toxicity.py.
+    assert model.normalizer == current_normalizer()
