@@ -36,6 +36,7 @@ from bot.moderation.privacy import erase_old_text
 from bot.moderation.scheduler import Scheduler
 from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform
+from bot.rules.schema import RuleSet
 from bot.storage import Database, StorageError
 
 log = structlog.get_logger("bot.app")
@@ -113,6 +114,7 @@ async def run(
         print(f"modbot: {settings.rules}: cannot read the rules file: {exc.strerror}", file=err)
         return 1
     engine = Engine(ruleset)
+    scorer = await asyncio.to_thread(load_toxicity_scorer, ruleset) if engine.needs_scores else None
     try:
         db = await Database.open(settings.db)
     except StorageError as exc:
@@ -126,7 +128,9 @@ async def run(
         executor = Executor(db)
         if os.environ.get(CRASH_ENV):
             executor.after_commit = _crash
-        pipeline = Pipeline(db, executor, ruleset, engine)
+        pipeline = Pipeline(
+            db, executor, ruleset, engine, scorer=scorer.score if scorer is not None else None
+        )
         scheduler = Scheduler(
             db,
             executor,
@@ -161,7 +165,40 @@ async def run(
                 log.exception("platform_stop_failed", platform=str(adapter.name))
         if scheduler is not None:
             await scheduler.stop()
+        if scorer is not None:
+            await scorer.aclose()
         await db.close()
+
+
+class UnavailableScorer:
+    """Stands in for a scorer that could not be loaded, so ``toxicity.on_error`` decides."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    async def score(self, text: str) -> dict[str, float]:
+        from bot.toxicity import ScorerUnavailable
+
+        raise ScorerUnavailable(self.reason)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def load_toxicity_scorer(ruleset: RuleSet) -> Any:
+    """The scorer the rules ask for (None when off); a load failure becomes an UnavailableScorer."""
+    from bot.toxicity import ScorerUnavailable, UnknownBackend, load_scorer
+
+    settings = ruleset.toxicity
+    if settings.backend in ("off", False):
+        return None
+    try:
+        return load_scorer(
+            settings.backend, settings.model if settings.backend == "detoxify" else None
+        )
+    except (ScorerUnavailable, UnknownBackend) as exc:
+        log.error("scorer_unavailable", backend=str(settings.backend), error=str(exc))
+        return UnavailableScorer(str(exc))
 
 
 async def _crash(case_id: int) -> None:

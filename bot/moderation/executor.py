@@ -534,6 +534,19 @@ class Executor:
                 log.exception("platform_call_crashed", action=kind, case=case_id)
                 return _Attempt(case_store.FAILED, f"error: {type(exc).__name__}: {exc}")
 
+    async def post_alert(
+        self, platform_name: PlatformName | str, community_id: str, entry: LogEntry
+    ) -> None:
+        """Post an alert that belongs to no case (e.g. the scorer is down); failures are logged."""
+        platform = self.platforms.get(str(platform_name))
+        log.warning("alert", community=community_id, title=entry.title, body=entry.body)
+        if platform is None:
+            return
+        try:
+            await platform.post_log(community_id, entry)
+        except PlatformError as exc:
+            log.warning("alert_failed", community=community_id, error=exc.message)
+
     async def _alert_forbidden(
         self, platform: Platform, community_id: str, kind: str, message: str
     ) -> None:

@@ -10,8 +10,11 @@ from typing import Any
 import structlog
 
 from bot.events import Event, MemberJoin, Message, PlatformName
+from bot.i18n import t
 from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
+from bot.platforms.base import LogEntry
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
+from bot.rules.actions import ActionSet
 from bot.storage import Database, utcnow
 from bot.storage import members as member_store
 
@@ -63,6 +66,8 @@ class Pipeline:
         self.history = history if history is not None else History()
         self._first_seen: dict[tuple[str, str], datetime] = {}
         self._known: set[tuple[str, str, str]] = set()
+        # Communities told that scoring is down; cleared when scoring works again (one alert per outage).
+        self._scorer_outage: set[tuple[str, str]] = set()
         self.reload(ruleset, engine)
 
     def reload(self, ruleset: RuleSet, engine: Engine | None = None) -> None:
@@ -139,19 +144,53 @@ class Pipeline:
         engine, ruleset, policy = self.engine, self.ruleset, self.policy
         now = self.clock()
         scores: Mapping[str, float] | None = None
-        failed = False
+        error: str | None = None
         if engine.needs_scores and self.scorer is not None and message.text.strip():
             try:
                 scores = await self.scorer(message.text)
-            except Exception:  # the on_error policy in the rules decides what a failure means
-                log.exception("scorer_failed", message=message.message_id)
-                failed = True
+            except Exception as exc:  # the on_error policy in the rules decides what this means
+                log.warning(
+                    "scorer_failed",
+                    message=message.message_id,
+                    error=str(exc) or type(exc).__name__,
+                )
+                error = str(exc) or type(exc).__name__
         decision = engine.decide(
-            message, EvalContext(now=now, history=self.history, scores=scores, scorer_failed=failed)
+            message,
+            EvalContext(
+                now=now, history=self.history, scores=scores, scorer_failed=error is not None
+            ),
         )
+        outage_key = (str(message.platform), message.community_id)
+        if error is None:
+            self._scorer_outage.discard(outage_key)
+        elif ruleset.toxicity.on_error == "hold":
+            return await self._hold(decision, now, error)
+        elif outage_key not in self._scorer_outage:
+            self._scorer_outage.add(outage_key)
+            await self.executor.post_alert(
+                message.platform,
+                message.community_id,
+                LogEntry(
+                    title="Toxicity scorer unavailable",
+                    body=t("log.scorer_failed", policy.language, error=error),
+                ),
+            )
         if not decision.matches:
             return Handled(decision, None)
         outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+        return Handled(decision, outcome)
+
+    async def _hold(self, decision: Decision, now: datetime, error: str) -> Handled:
+        """``toxicity.on_error: hold``: delete the message and alert moderators to review it."""
+        held = t("log.held", self.policy.language, member=decision.message.author.name, error=error)
+        intent = intent_from(decision, now, self.ruleset)
+        intent = replace(
+            intent,
+            actions=intent.actions.merge(ActionSet(delete=True, alert=True)),
+            reason="; ".join(r for r in (intent.reason, held) if r),
+        )
+        outcome = await self.executor.execute(intent, self.policy)
         return Handled(decision, outcome)
 
 
