@@ -166,19 +166,19 @@ def _explain(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
 def _scorer_for(ruleset):  # type: ignore[no-untyped-def]
     """A synchronous scoring function for the CLI, or None when toxicity is off or unavailable."""
     settings = ruleset.toxicity
-    if settings.backend == "off":
+    if settings.backend in ("off", False):
         return None
+    from bot.toxicity import ScorerUnavailable, UnknownBackend, load_model
+
     try:
-        from bot.toxicity import load_scorer
-    except ImportError:
-        return None
-    try:
-        scorer = load_scorer(settings.backend, settings.model)
-    except Exception as exc:
+        model = load_model(
+            settings.backend, settings.model if settings.backend == "detoxify" else None
+        )
+    except (ScorerUnavailable, UnknownBackend) as exc:
         print(f"toxicity scorer unavailable: {exc}", file=sys.stderr)
         return None
 
     def score(text: str) -> dict[str, float]:
-        return scorer.score_sync([text])[0]
+        return dict(model.predict([text])[0])
 
     return score
