@@ -55,8 +55,10 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     env.pop("DISCORD_TOKEN", None)
     log_path = Path(tmp) / "bot.log"
     with log_path.open("wb") as log_file:
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
+            *profile,
             "-m",
             "bot",
             "run",
@@ -83,6 +85,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             total = args.rate * args.seconds
             rss: list[float] = []
             t0 = time.monotonic()
+            cpu_fake0, cpu_bot0 = time.process_time(), sum(ps.cpu_times()[:2])
             next_sample = t0
             for i in range(total):
                 due = t0 + i / args.rate
@@ -99,6 +102,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
                     rss.append(ps.memory_info().rss / 2**20)
                     next_sample += 1.0
             sent_for = time.monotonic() - t0
+            cpu_fake = time.process_time() - cpu_fake0
+            cpu_bot = sum(ps.cpu_times()[:2]) - cpu_bot0
             wanted = set(bad.values())
             try:
                 await fake.wait_for(
@@ -143,6 +148,9 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
         "max_ms": round(max(latencies), 2) if latencies else None,
+        "bot_cpu_pct": round(100 * cpu_bot / sent_for),
+        "fake_cpu_pct": round(100 * cpu_fake / sent_for),
+        "load_avg": os.getloadavg()[0],
         "rss_mb_max": round(max(rss), 1),
         "rss_mb_end": round(rss[-1], 1),
         "api_calls": len(fake.calls) - start_calls,
@@ -160,6 +168,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1000, help="distinct members sending")
     parser.add_argument("--rules", default=str(ROOT / "rules.example.yaml"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="run the bot under cProfile, stats to PATH"
+    )
     args = parser.parse_args()
     result = asyncio.run(bench(args))
     if args.json:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,7 +12,6 @@ from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Updat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.events import Event, PlatformName
 from bot.platforms.base import LogEntry, MessageRef
@@ -22,17 +19,13 @@ from bot.platforms.telegram.admins import AdminCache, ChatStaff
 from bot.platforms.telegram.convert import group_message, member_event, message_event
 from bot.platforms.telegram.errors import call
 from bot.platforms.telegram.render import log_html, text_html
+from bot.platforms.telegram.request import AiohttpRequest
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.platforms.telegram.commands import TelegramCommands
 
 log = structlog.get_logger("bot.platforms.telegram")
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore (under PTB's httpx) tries ``import sniffio`` on every request; when it is not
-    # installed each attempt searches sys.path again (~0.4 ms). Marked absent, it fails at once.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 EventHandler = Callable[[Event], Awaitable[object]]
 
@@ -134,16 +127,8 @@ class TelegramPlatform:
             token,
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
-            request=HTTPXRequest(
-                connection_pool_size=32,
-                http_version="1.1",
-                connect_timeout=10.0,
-                read_timeout=15.0,
-                pool_timeout=10.0,
-            ),
-            get_updates_request=HTTPXRequest(
-                http_version="1.1", connect_timeout=10.0, read_timeout=10.0
-            ),
+            request=AiohttpRequest(pool_size=8, read_timeout=15.0, connect_timeout=10.0),
+            get_updates_request=AiohttpRequest(pool_size=1, read_timeout=10.0),
         )
         # Concurrent across members, in order per member (see _on_update).
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
