@@ -12,7 +12,13 @@ Language = Literal["vi", "en"]
 CATALOGUES: dict[str, dict[str, str]] = {"en": en.MESSAGES, "vi": vi.MESSAGES}
 
 _UNITS = {
-    "en": (("week", "weeks"), ("day", "days"), ("hour", "hours"), ("minute", "minutes"), ("second", "seconds")),
+    "en": (
+        ("week", "weeks"),
+        ("day", "days"),
+        ("hour", "hours"),
+        ("minute", "minutes"),
+        ("second", "seconds"),
+    ),
     "vi": (("tuần", "tuần"), ("ngày", "ngày"), ("giờ", "giờ"), ("phút", "phút"), ("giây", "giây")),
 }
 _SIZES = (604800, 86400, 3600, 60, 1)

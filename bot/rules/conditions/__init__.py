@@ -78,7 +78,7 @@ COMBINATORS = ("all", "any", "not")
 # Modifier key -> the condition key that reads it from the same mapping.
 MODIFIERS: dict[str, str] = {m: c.key for c in CONDITIONS.values() for m in c.modifiers}
 # A modifier that may stand alone: the owner is then implied with an empty value.
-IMPLIES_OWNER = {"words_file": []}
+IMPLIES_OWNER: dict[str, list[str]] = {"words_file": []}
 
 Path_ = tuple[str | int, ...]
 Problem = tuple[Path_, str]
