@@ -24,6 +24,7 @@ from bot.platforms.discord.render import render
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.moderation.pipeline import Pipeline
+    from bot.platforms.discord.commands import DiscordCommands
 
 __all__ = ["MAX_TIMEOUT", "DiscordPlatform", "configure_endpoints", "create", "intents"]
 
@@ -134,6 +135,7 @@ class DiscordPlatform:
         self._checked: OrderedDict[int, str] = OrderedDict()
         self.skipped_events = 0
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self.commands: DiscordCommands | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -153,6 +155,13 @@ class DiscordPlatform:
             self.handler = pipeline.handle
             self.log_channel = lambda: pipeline.ruleset.channels.log.get("discord")
             self.moderator_roles = lambda: pipeline.ruleset.roles.moderators
+            if self.commands is None:
+                from bot.platforms.discord.commands import install
+
+                # Added before login: setup_hook syncs the tree. The activity the commands keep
+                # (purge, stats) sees every event first.
+                self.commands = install(self, pipeline)
+            self.handler = self.commands.context.observing(pipeline.handle)
         configure_endpoints(self.api_url, self.gateway_url)
         await self.client.login(self._token)
         self._task = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -181,6 +190,8 @@ class DiscordPlatform:
 
     async def close(self) -> None:
         """Close the gateway and the HTTP session."""
+        if self.commands is not None:
+            await self.commands.context.flush()
         await self.client.close()
         if self._task is not None:
             self._task.cancel()

@@ -1,0 +1,181 @@
+"""Discord binding of COMMANDS: app_commands with default_member_permissions, typed described options."""
+
+from __future__ import annotations
+
+import inspect
+import io
+from typing import TYPE_CHECKING, Any, Optional
+
+import discord
+import structlog
+from discord import app_commands
+
+from bot.commands import COMMANDS, CommandContext, Invocation, Reply, dispatch
+from bot.commands.spec import Command, Kind, Param
+from bot.events import Author, MemberLeave, PlatformName
+from bot.i18n import t
+from bot.moderation.permissions import Privilege
+from bot.platforms.discord.convert import to_author
+
+if TYPE_CHECKING:
+    from bot.moderation.pipeline import Pipeline
+    from bot.platforms.discord import DiscordPlatform
+
+log = structlog.get_logger("bot.platforms.discord.commands")
+
+# What Discord shows moderator commands to by default; the bot checks privilege itself anyway,
+# so a server that grants the commands to another role cannot widen who may act.
+MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
+_MAX_CONTENT = 2000
+_DESCRIPTION = 100
+
+
+def _annotation(param: Param) -> Any:
+    if param.kind is Kind.MEMBER:
+        return discord.Member
+    if param.kind is Kind.INT:
+        if param.minimum is not None and param.maximum is not None:
+            return app_commands.Range[int, param.minimum, param.maximum]
+        if param.minimum is not None:
+            return app_commands.Range[int, param.minimum, None]
+        return int
+    if param.kind is Kind.CASE_ID:
+        return app_commands.Range[int, 1, None]
+    return str  # durations, text, user ids: parsed by dispatch() with its clear errors
+
+
+class DiscordCommands:
+    """The slash commands of one DiscordPlatform, built from COMMANDS and added to its tree."""
+
+    def __init__(self, platform: DiscordPlatform, pipeline: Pipeline) -> None:
+        self.platform = platform
+        self.context = CommandContext(
+            pipeline, platform, self.resolve, bot_id=lambda: platform.bot_id
+        )
+        for command in COMMANDS.values():
+            platform.tree.add_command(self.build(command), override=True)
+
+    def build(self, command: Command) -> app_commands.Command[Any, Any, Any]:
+        """One app command: options typed and described, the target first and named ``member``."""
+        lang = self.context.language
+        params = [
+            inspect.Parameter(
+                "interaction",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=discord.Interaction,
+            )
+        ]
+        for p in command.params:
+            annotation = _annotation(p)
+            if p.required:
+                params.append(
+                    inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
+                )
+            else:
+                params.append(
+                    inspect.Parameter(
+                        p.name,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        annotation=Optional[annotation],  # noqa: UP045 - discord.py reads typing.Optional
+                        default=None,
+                    )
+                )
+
+        async def callback(interaction: discord.Interaction, **values: Any) -> None:
+            await self.invoke(command, interaction, values)
+
+        callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        callback.__name__ = command.name
+        callback.__qualname__ = command.name  # no dot: discord.py would take it for a method
+        described = app_commands.describe(
+            **{p.name: t(p.help_key, lang)[:_DESCRIPTION] for p in command.params}
+        )(callback)
+        cmd: app_commands.Command[Any, Any, Any] = app_commands.Command(
+            name=command.name,
+            description=t(command.help_key, lang)[:_DESCRIPTION],
+            callback=described,
+        )
+        cmd.guild_only = True
+        if command.privilege >= Privilege.MODERATOR:
+            cmd.default_permissions = MODERATOR_PERMISSIONS
+        return cmd
+
+    async def invoke(
+        self, command: Command, interaction: discord.Interaction, values: dict[str, Any]
+    ) -> None:
+        """Turn the interaction into a neutral Invocation, dispatch, answer."""
+        guild = interaction.guild
+        deferred = False
+        try:
+            if guild is None:
+                await interaction.response.send_message(
+                    t("cmd.failed", self.context.language, error="guild only"), ephemeral=True
+                )
+                return
+            if command.slow:
+                # Discord wants an answer within 3 s; stats and purge may take longer.
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                deferred = True
+            roles = list(self.platform.moderator_roles())
+            options: dict[str, object] = {}
+            for p in command.params:
+                value = values.get(p.name)
+                if isinstance(value, discord.Member | discord.User):
+                    value = to_author(value, guild, roles)
+                options[p.name] = value
+            inv = Invocation(
+                command=command.name,
+                platform=PlatformName.DISCORD,
+                community_id=str(guild.id),
+                channel_id=str(interaction.channel_id or ""),
+                invoker=to_author(interaction.user, guild, roles),
+                options=options,
+                community_name=guild.name,
+            )
+            reply = await dispatch(self.context, inv)
+            await self.answer(interaction, reply, deferred)
+        except Exception:
+            log.exception("discord_command_failed", command=command.name)
+
+    async def answer(self, interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
+        """Refusals and errors ephemeral; a PNG as an attachment."""
+        content = reply.text[:_MAX_CONTENT]
+        files = [discord.File(io.BytesIO(reply.png), reply.filename)] if reply.png else []
+        if deferred:
+            await interaction.followup.send(content, ephemeral=reply.ephemeral, files=files)
+        else:
+            await interaction.response.send_message(content, ephemeral=reply.ephemeral, files=files)
+
+    async def resolve(self, community_id: str, ref: str) -> Author | None:
+        """A user id or mention (the ``user`` option of ``unban``) → the member, if present."""
+        guild = self.platform.client.get_guild(int(community_id))
+        ident = ref.strip("<@!>")
+        if guild is None or not ident.isdigit():
+            return None
+        member = guild.get_member(int(ident))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(ident))
+            except discord.HTTPException:
+                return None
+        return to_author(member, guild, list(self.platform.moderator_roles()))
+
+    async def on_member_remove(self, member: discord.Member) -> None:
+        """Leaves count in /stats."""
+        if member.bot:
+            return
+        event = MemberLeave(
+            PlatformName.DISCORD,
+            str(member.guild.id),
+            to_author(member, member.guild, list(self.platform.moderator_roles())),
+            discord.utils.utcnow(),
+        )
+        await self.platform._emit(event)
+
+
+def install(platform: DiscordPlatform, pipeline: Pipeline) -> DiscordCommands:
+    """Bind the commands to ``platform`` (before login: the tree is synced in ``setup_hook``)."""
+    commands = DiscordCommands(platform, pipeline)
+    # discord.py looks ``on_<event>`` up on the client at dispatch time.
+    platform.client.on_member_remove = commands.on_member_remove  # type: ignore[attr-defined]
+    return commands

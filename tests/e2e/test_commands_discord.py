@@ -1,0 +1,481 @@
+"""Chat commands on Discord: slash commands through the real discord.py stack and the fake server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.moderation.executor import Executor
+from bot.moderation.pipeline import Pipeline
+from bot.platforms.discord import DiscordPlatform
+from bot.rules import load_rules
+from bot.storage import Database
+from bot.storage import cases as case_store
+from tests.e2e.fake_discord import (
+    APP_ID,
+    GENERAL_ID,
+    GUILD_ID,
+    LOG_ID,
+    MANAGE_MESSAGES,
+    OWNER_ID,
+    TOKEN,
+    Call,
+    FakeDiscord,
+    FakeMember,
+    snowflake,
+)
+
+pytestmark = pytest.mark.slow
+
+RULES = f"""
+version: 1
+community: {{name: "Test guild", language: en, guidelines: ["Be kind.", "No spam."]}}
+roles: {{moderators: ["Moderator"]}}
+channels: {{log: {{discord: "{LOG_ID}"}}}}
+toxicity: {{backend: "off"}}
+rules:
+  - id: no-spam
+    description: "No spam."
+    match: {{words: [spam]}}
+    actions: [delete, strike]
+"""
+BROKEN = """
+version: 1
+rules:
+  - id: no-spam
+    match: {wordz: [spam]}
+    actions: [delete]
+"""
+EPHEMERAL = 1 << 6
+_OPTION_TYPES = {str: 3, int: 4}
+
+
+@dataclass
+class Response:
+    """What the bot answered to one interaction (callback or follow-up)."""
+
+    interaction: int
+    type: int
+    content: str
+    flags: int
+    files: list[bytes]
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+
+class CommandsFake(FakeDiscord):
+    """The fake plus interactions: INTERACTION_CREATE, callbacks with a body, follow-ups.
+
+    Kept here (a subclass) so the shared fake stays as its owner wrote it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.responses: list[Response] = []
+        self._raw: dict[str, bytes] = {}
+        self._ids = itertools.count(1)
+        self._tokens: dict[str, int] = {}
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        if not path.startswith(("/interactions/", "/webhooks/")):
+            return await super()._rest(request)
+        # Answers to interactions may carry files: keep the raw body to read them back.
+        raw = await request.read() if request.can_read_body else b""
+        self._raw[path] = raw
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        call = Call(request.method, path, dict(request.query), dict(request.headers), body, 0.0)
+        self.calls.append(call)
+        response = await self._route(call)
+        call.status = response.status
+        async with self._changed:
+            self._changed.notify_all()
+        return response
+
+    def _payload(self, call: Call) -> tuple[dict[str, Any], list[bytes]]:
+        raw = self._raw.get(call.path, b"")
+        if isinstance(call.json, dict):
+            return call.json, []
+        # multipart: payload_json plus files
+        found = re.search(rb'name="payload_json"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S)
+        payload = json.loads(found.group(1)) if found else {}
+        files = [
+            m.group(1)
+            for m in re.finditer(
+                rb'name="files\[\d+\]"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', raw, re.S
+            )
+        ]
+        return payload, files
+
+    async def _route(self, call: Call) -> web.Response:
+        parts = call.path.strip("/").split("/")
+        if call.method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
+            body, files = self._payload(call)
+            data = body.get("data") or {}
+            iid = int(parts[1])
+            self.responses.append(
+                Response(
+                    iid,
+                    body.get("type", 0),
+                    data.get("content") or "",
+                    data.get("flags") or 0,
+                    files,
+                )
+            )
+            return self._json(
+                {
+                    "interaction": {
+                        "id": str(iid),
+                        "type": 2,
+                        "response_message_loading": body.get("type") == 5,
+                        "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+                    }
+                }
+            )
+        if call.method == "POST" and parts[0] == "webhooks" and len(parts) == 3:
+            body, files = self._payload(call)
+            iid = self._tokens.get(parts[2], 0)
+            self.responses.append(
+                Response(iid, 0, body.get("content") or "", body.get("flags") or 0, files)
+            )
+            bot = self.guild.members[self.me.id]
+            message = self.message_payload(bot, body.get("content") or "")
+            message["flags"] = body.get("flags") or 0
+            message["webhook_id"] = str(APP_ID)
+            return self._json(message)
+        return await super()._route(call)
+
+    def command_id(self, name: str) -> str:
+        for scope in self.commands.values():
+            for c in scope:
+                if c["name"] == name:
+                    return str(c["id"])
+        raise KeyError(name)
+
+    async def invoke(self, who: FakeMember, name: str, **options: Any) -> int:
+        """Dispatch INTERACTION_CREATE for ``/name`` by ``who``; returns the interaction id."""
+        iid = snowflake()
+        token = f"token-{next(self._ids)}"
+        self._tokens[token] = iid
+        opts: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {"users": {}, "members": {}}
+        for key, value in options.items():
+            if isinstance(value, FakeMember):
+                uid = str(value.user.id)
+                opts.append({"name": key, "type": 6, "value": uid})
+                resolved["users"][uid] = value.user.payload()
+                resolved["members"][uid] = {**value.payload(with_user=False), "permissions": "0"}
+            else:
+                opts.append({"name": key, "type": _OPTION_TYPES[type(value)], "value": value})
+        perms = sum(int(self.guild.roles[r]["permissions"]) for r in who.roles)
+        channel = self.guild.channels[GENERAL_ID]
+        data = {
+            "id": str(iid),
+            "application_id": str(APP_ID),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(GENERAL_ID),
+            "channel": {**channel, "guild_id": str(GUILD_ID)},
+            "member": {**who.payload(), "permissions": str(perms)},
+            "app_permissions": "0",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "data": {
+                "id": self.command_id(name),
+                "name": name,
+                "type": 1,
+                "options": opts,
+                "resolved": resolved,
+            },
+        }
+        await self.dispatch("INTERACTION_CREATE", data)
+        return iid
+
+    async def answer(self, iid: int, within: float = 5.0) -> Response:
+        """The (final) answer to interaction ``iid``: the follow-up after a defer, else the reply."""
+
+        def found() -> Response | None:
+            mine = [r for r in self.responses if r.interaction == iid and r.type != 5]
+            return mine[-1] if mine else None
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), within)
+        result = found()
+        assert result is not None
+        return result
+
+
+@dataclass
+class Bot:
+    db: Database
+    pipeline: Pipeline
+    platform: DiscordPlatform
+
+    async def stop(self) -> None:
+        try:
+            await self.platform.stop()
+        finally:
+            await self.db.close()
+
+    async def cases(self) -> list[case_store.CaseRecord]:
+        return list(reversed(await case_store.list_cases(self.db, limit=100)))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[CommandsFake]:
+    async with CommandsFake() as server:
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+def rules_file(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def bot(fake: CommandsFake, rules_file: Path, tmp_path: Path) -> AsyncIterator[Bot]:
+    db = await Database.open(tmp_path / "modbot.db")
+    executor = Executor(db, backoff=0.05)
+    pipeline = Pipeline(db, executor, load_rules(rules_file))
+    platform = DiscordPlatform(TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url)
+    executor.add_platform(platform)
+    await platform.start(pipeline)
+    assert platform.bot_id is not None
+    executor.bot_ids["discord"] = platform.bot_id
+    await fake.wait_connected()
+    running = Bot(db, pipeline, platform)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def mod(fake: CommandsFake) -> FakeMember:
+    return fake.member("mai", roles=[fake.mod_role])
+
+
+def sanctions(fake: CommandsFake) -> list[Call]:
+    return [
+        c
+        for c in fake.calls
+        if (c.method in ("PATCH", "DELETE", "PUT") and c.path.startswith(f"/guilds/{GUILD_ID}/"))
+        or (c.method == "DELETE" and "/messages/" in c.path)
+        or c.path.endswith("/bulk-delete")
+    ]
+
+
+def deleted_ids(fake: CommandsFake) -> set[int]:
+    out: set[int] = set()
+    for c in fake.calls:
+        if c.status < 400 and c.method == "DELETE" and "/messages/" in c.path:
+            out.add(int(c.path.rsplit("/", 1)[1]))
+        elif c.status < 400 and c.path.endswith("/messages/bulk-delete"):
+            out.update(int(m) for m in (c.json or {}).get("messages", []))
+    return out
+
+
+# ---- registration --------------------------------------------------------------------------
+
+
+async def test_slash_commands_registered_with_permissions_and_typed_options(
+    fake: CommandsFake, bot: Bot
+) -> None:
+    commands = {c["name"]: c for c in fake.commands["global"]}
+    assert len(commands) == 18
+    ban = commands["ban"]
+    assert int(ban["default_member_permissions"]) == MANAGE_MESSAGES
+    assert commands["rules"]["default_member_permissions"] is None
+    options = {o["name"]: o for o in ban["options"]}
+    assert ban["options"][0]["name"] == "member" and ban["options"][0]["type"] == 6
+    assert options["member"]["required"] is True
+    assert all(not options[n].get("required") for n in ("duration", "reason", "delete_messages"))
+    assert all(o["description"] for o in ban["options"])
+    assert ban["description"] == "Ban a member, for a while or for good"
+    purge = {o["name"]: o for o in commands["purge"]["options"]}
+    assert purge["count"]["type"] == 4 and purge["count"]["max_value"] == 100
+    assert not purge["member"].get("required")
+
+
+# ---- sanctions -----------------------------------------------------------------------------
+
+
+async def test_warn_mute_unmute_kick(fake: CommandsFake, bot: Bot, mod: FakeMember) -> None:
+    alice = fake.member("alice")
+    r = await fake.answer(await fake.invoke(mod, "warn", member=alice, reason="be nice"))
+    assert r.content == "alice (@alice) has been warned (case #1)." and not r.ephemeral
+    r = await fake.answer(await fake.invoke(mod, "mute", member=alice, duration="10m"))
+    assert r.content == "alice (@alice) is muted for 10 minutes (case #2)."
+    (patch,) = fake.calls_of("PATCH", f"/guilds/{GUILD_ID}/members/{alice.user.id}")
+    end = datetime.fromisoformat(patch.json["communication_disabled_until"])
+    assert timedelta(minutes=9) < end - datetime.now(UTC) <= timedelta(minutes=10)
+    r = await fake.answer(await fake.invoke(mod, "unmute", member=alice))
+    assert r.content == "alice (@alice) can talk again (case #3)."
+    assert fake.calls_of("PATCH")[-1].json["communication_disabled_until"] is None
+    r = await fake.answer(await fake.invoke(mod, "kick", member=alice, reason="bye"))
+    assert r.content == "alice (@alice) has been removed from the group (case #4)."
+    assert alice.user.id in fake.guild.kicked
+    cases = await bot.cases()
+    assert [c.source for c in cases] == ["moderator"] * 4
+    assert cases[0].moderator_name == "mai" and cases[0].strikes == 1
+
+
+async def test_ban_then_unban(fake: CommandsFake, bot: Bot, mod: FakeMember) -> None:
+    bob = fake.member("bob")
+    r = await fake.answer(
+        await fake.invoke(mod, "ban", member=bob, duration="1d", delete_messages="1h")
+    )
+    assert r.content == "bob (@bob) is banned, 1 day (case #1)."
+    assert fake.guild.bans[bob.user.id] == {"delete_message_seconds": "3600"}
+    r = await fake.answer(await fake.invoke(mod, "unban", user=str(bob.user.id)))
+    assert r.content == f"{bob.user.id} is no longer banned (case #2)."
+    assert bob.user.id not in fake.guild.bans
+
+
+@pytest.mark.parametrize("command", ["warn", "mute", "unmute", "kick", "ban", "unban", "purge"])
+async def test_member_refused_ephemerally_without_any_call(
+    fake: CommandsFake, bot: Bot, command: str
+) -> None:
+    alice, bob = fake.member("alice"), fake.member("bob")
+    if command == "unban":
+        options: dict[str, Any] = {"user": str(alice.user.id)}
+    elif command == "purge":
+        options = {"count": 5}
+    else:
+        options = {"member": alice}
+    r = await fake.answer(await fake.invoke(bob, command, **options))
+    assert r.ephemeral and r.content == f"Sorry, only moderators can use /{command}."
+    await fake.idle(0.1)
+    assert sanctions(fake) == [] and await bot.cases() == []
+
+
+async def test_owner_moderator_and_bot_cannot_be_sanctioned(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    owner = fake.guild.members[OWNER_ID]
+    other = fake.member("lan", roles=[fake.mod_role])
+    me = fake.guild.members[fake.me.id]
+    for target, why in ((owner, "the owner"), (other, "a moderator"), (me, "the bot itself")):
+        r = await fake.answer(await fake.invoke(mod, "ban", member=target))
+        assert r.ephemeral and r.content.endswith(f"cannot be sanctioned ({why}).")
+    r = await fake.answer(await fake.invoke(mod, "kick", member=mod))
+    assert r.ephemeral and "you cannot sanction yourself" in r.content
+    assert sanctions(fake) == [] and await bot.cases() == []
+
+
+async def test_bad_arguments_answered_ephemerally(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    alice = fake.member("alice")
+    r = await fake.answer(await fake.invoke(mod, "mute", member=alice, duration="10 seconds"))
+    assert r.ephemeral
+    assert r.content == '"10 seconds" is not a duration. Use for example 10m, 1h, 2d or 1w.'
+    r = await fake.answer(await fake.invoke(mod, "unban", user="somebody"))
+    assert r.ephemeral and r.content.startswith("I could not find the member somebody.")
+    r = await fake.answer(await fake.invoke(mod, "pardon", case=99))
+    assert r.ephemeral and r.content == "There is no case #99."
+    assert sanctions(fake) == []
+
+
+async def test_purge(fake: CommandsFake, bot: Bot, mod: FakeMember) -> None:
+    alice, bob = fake.member("alice"), fake.member("bob")
+    ids = [await fake.send_message(a, f"m{i}") for i, a in enumerate((alice, bob, alice))]
+    await fake.idle(0.3)
+    r = await fake.answer(await fake.invoke(mod, "purge", count=5, member=alice))
+    assert r.ephemeral and r.content.startswith("Deleted 2 messages.")
+    assert deleted_ids(fake) == {ids[0], ids[2]}
+
+
+# ---- the record and members ----------------------------------------------------------------
+
+
+async def test_case_tools_appeal_and_pardon(fake: CommandsFake, bot: Bot, mod: FakeMember) -> None:
+    alice = fake.member("alice")
+    await fake.send_message(alice, "buy spam")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL_ID}/messages/")
+    r = await fake.answer(await fake.invoke(mod, "case", case=1))
+    assert r.ephemeral and r.content.startswith("Case #1: alice")
+    r = await fake.answer(await fake.invoke(mod, "note", member=alice, text="watch her"))
+    assert r.content == "Note added for alice (@alice)."
+    r = await fake.answer(await fake.invoke(mod, "cases", member=alice))
+    assert r.content.startswith("alice (@alice): 1 active strike(s)") and "watch her" in r.content
+    r = await fake.answer(await fake.invoke(mod, "why", case=1))
+    assert "rule no-spam" in r.content and "words matched" in r.content
+    r = await fake.answer(await fake.invoke(alice, "mycases"))
+    assert r.ephemeral and r.content.startswith("Your active strikes: 1")
+    r = await fake.answer(await fake.invoke(alice, "appeal", case=1, text="it was a joke"))
+    assert r.content == "Your appeal for case #1 has been sent to the moderators."
+    r = await fake.answer(await fake.invoke(mod, "pardon", case=1))
+    assert not r.ephemeral and "alice, your case #1 has been pardoned" in r.content
+    (case,) = await bot.cases()
+    assert await case_store.active_strikes(bot.db, case.member_pk, datetime.now(UTC)) == 0
+    titles = [
+        e["title"]
+        for c in fake.calls_of("POST", f"/channels/{LOG_ID}/messages")
+        for e in c.json["embeds"]
+    ]
+    assert "Appeal" in titles and "Pardon" in titles
+
+
+async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
+    alice = fake.member("alice")
+    r = await fake.answer(await fake.invoke(alice, "rules"))
+    assert r.content == "Rules of Test guild:\n1. Be kind.\n2. No spam."
+    link = f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/123"
+    r = await fake.answer(await fake.invoke(alice, "report", message=link))
+    assert r.ephemeral and r.content == "Thanks, the moderators have been told."
+    (post,) = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages")
+    assert post.json["embeds"][0]["title"] == "Report"
+
+
+# ---- administration ------------------------------------------------------------------------
+
+
+async def test_reload_broken_file_keeps_old_rules(
+    fake: CommandsFake, bot: Bot, mod: FakeMember, rules_file: Path
+) -> None:
+    rules_file.write_text(BROKEN, encoding="utf-8")  # noqa: ASYNC240
+    r = await fake.answer(await fake.invoke(mod, "reload"))
+    assert r.ephemeral
+    assert r.content.startswith("The rules file has problems, so I kept the current rules:")
+    assert f"{rules_file}:5:" in r.content and "wordz" in r.content
+    mid = await fake.send_message(fake.member("alice"), "spam again")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL_ID}/messages/{mid}")
+
+
+async def test_stats_png(fake: CommandsFake, bot: Bot, mod: FakeMember) -> None:
+    from PIL import Image
+
+    await fake.send_message(fake.member("alice"), "spam")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL_ID}/messages/")
+    r = await fake.answer(await fake.invoke(mod, "stats", days=3), within=10)
+    assert r.ephemeral and r.content.startswith("Last 3 days:")
+    assert "Messages: 1" in r.content and "Top rules: no-spam (1)" in r.content
+    (png,) = r.files
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (800, 600)
+    lo, hi = image.convert("L").getextrema()
+    assert hi - lo > 100
