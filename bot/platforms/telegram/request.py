@@ -66,6 +66,9 @@ class AiohttpRequest(BaseRequest):
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
+                # multipart_data holds only the files: chat_id, caption... go in as plain fields.
+                for name, value in request_data.json_parameters.items():
+                    form.add_field(name, value)
                 for name, part in request_data.multipart_data.items():
                     if isinstance(part, tuple):
                         filename, content, mime = part
