@@ -123,13 +123,19 @@ async def run(
     stop = _Stop()
     stop.install()
     scheduler: Scheduler | None = None
+    pipeline: Pipeline | None = None
     adapters: list[Adapter] = []
     try:
         executor = Executor(db)
         if os.environ.get(CRASH_ENV):
             executor.after_commit = _crash
         pipeline = Pipeline(
-            db, executor, ruleset, engine, scorer=scorer.score if scorer is not None else None
+            db,
+            executor,
+            ruleset,
+            engine,
+            scorer=scorer.score if scorer is not None else None,
+            wait_for_scores=settings.playground,
         )
         scheduler = Scheduler(
             db,
@@ -163,6 +169,10 @@ async def run(
                 await asyncio.wait_for(adapter.stop(), SHUTDOWN_TIMEOUT / 2)
             except Exception:  # a platform that fails to stop must not keep the database open
                 log.exception("platform_stop_failed", platform=str(adapter.name))
+        if pipeline is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await pipeline.drain()
         if scheduler is not None:
             await scheduler.stop()
         if scorer is not None:

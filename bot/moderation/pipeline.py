@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,7 +15,8 @@ from bot.i18n import t
 from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
 from bot.platforms.base import LogEntry
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
-from bot.rules.actions import ActionSet
+from bot.rules.actions import ActionSet, merge_all
+from bot.rules.conditions import Leaf, Node, Not
 from bot.storage import Database, utcnow
 from bot.storage import members as member_store
 
@@ -29,6 +31,21 @@ class Handled:
 
     decision: Decision
     outcome: Outcome | None
+
+
+def scored_rule_ids(ruleset: RuleSet) -> frozenset[str]:
+    """Ids of the rules whose match or except reads a toxicity score."""
+
+    def uses_scores(node: Node | None) -> bool:
+        if node is None:
+            return False
+        if isinstance(node, Leaf):
+            return node.key == "toxicity"
+        if isinstance(node, Not):
+            return uses_scores(node.child)
+        return any(uses_scores(child) for child in node.children)
+
+    return frozenset(r.id for r in ruleset.rules if uses_scores(r.match) or uses_scores(r.except_))
 
 
 def policy_of(ruleset: RuleSet) -> Policy:
@@ -58,8 +75,14 @@ class Pipeline:
         clock: Clock = utcnow,
         scorer: Scorer | None = None,
         history: History | None = None,
+        wait_for_scores: bool = False,
     ) -> None:
         self.db = db
+        # False (a live bot): rules that need no toxicity score are decided and carried out at once,
+        # and toxicity rules follow in a background task, so a slow scorer never delays a word rule.
+        # True (the playground): wait for the score and decide everything together.
+        self.wait_for_scores = wait_for_scores
+        self._background: set[asyncio.Task[None]] = set()
         self.executor = executor
         self.clock = clock
         self.scorer = scorer
@@ -75,6 +98,7 @@ class Pipeline:
         self.ruleset = ruleset
         self.engine = engine if engine is not None else Engine(ruleset)
         self.policy = policy_of(ruleset)
+        self.scored_rules = scored_rule_ids(ruleset)
 
     async def handle(self, event: Event) -> Handled | None:
         """Process one neutral event; returns the decision for messages (None when skipped)."""
@@ -143,43 +167,99 @@ class Pipeline:
         message = await self._remember(message)
         engine, ruleset, policy = self.engine, self.ruleset, self.policy
         now = self.clock()
+        needs_scores = (
+            engine.needs_scores and self.scorer is not None and bool(message.text.strip())
+        )
+        if needs_scores and not self.wait_for_scores:
+            decision = engine.decide(message, EvalContext(now=now, history=self.history))
+            outcome = None
+            if decision.matches:
+                outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+            if not decision.enforced:
+                task = asyncio.create_task(self._score_later(message, now, decision))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            return Handled(decision, outcome)
         scores: Mapping[str, float] | None = None
         error: str | None = None
-        if engine.needs_scores and self.scorer is not None and message.text.strip():
-            try:
-                scores = await self.scorer(message.text)
-            except Exception as exc:  # the on_error policy in the rules decides what this means
-                log.warning(
-                    "scorer_failed",
-                    message=message.message_id,
-                    error=str(exc) or type(exc).__name__,
-                )
-                error = str(exc) or type(exc).__name__
+        if needs_scores:
+            scores, error = await self._score(message)
         decision = engine.decide(
             message,
             EvalContext(
                 now=now, history=self.history, scores=scores, scorer_failed=error is not None
             ),
         )
-        outage_key = (str(message.platform), message.community_id)
-        if error is None:
-            self._scorer_outage.discard(outage_key)
-        elif ruleset.toxicity.on_error == "hold":
+        if error is not None:
+            held = await self._scorer_failed(decision, now, error)
+            if held is not None:
+                return held
+        if not decision.matches:
+            return Handled(decision, None)
+        outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+        return Handled(decision, outcome)
+
+    async def _score(self, message: Message) -> tuple[Mapping[str, float] | None, str | None]:
+        """The message's scores, or the error that kept us from getting them."""
+        assert self.scorer is not None
+        try:
+            scores = await self.scorer(message.text)
+        except Exception as exc:  # the on_error policy in the rules decides what this means
+            error = str(exc) or type(exc).__name__
+            log.warning("scorer_failed", message=message.message_id, error=error)
+            return None, error
+        self._scorer_outage.discard((str(message.platform), message.community_id))
+        return scores, None
+
+    async def _scorer_failed(self, decision: Decision, now: datetime, error: str) -> Handled | None:
+        """Apply ``toxicity.on_error``: hold the message, or alert once per outage and go on."""
+        message = decision.message
+        if self.ruleset.toxicity.on_error == "hold":
             return await self._hold(decision, now, error)
-        elif outage_key not in self._scorer_outage:
+        outage_key = (str(message.platform), message.community_id)
+        if outage_key not in self._scorer_outage:
             self._scorer_outage.add(outage_key)
             await self.executor.post_alert(
                 message.platform,
                 message.community_id,
                 LogEntry(
                     title="Toxicity scorer unavailable",
-                    body=t("log.scorer_failed", policy.language, error=error),
+                    body=t("log.scorer_failed", self.policy.language, error=error),
                 ),
             )
-        if not decision.matches:
-            return Handled(decision, None)
-        outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
-        return Handled(decision, outcome)
+        return None
+
+    async def _score_later(self, message: Message, now: datetime, first: Decision) -> None:
+        """Second pass for a message no enforced rule acted on: the rules that need scores."""
+        engine, ruleset, policy = self.engine, self.ruleset, self.policy
+        try:
+            scores, error = await self._score(message)
+            if error is not None:
+                await self._scorer_failed(first, now, error)
+                return
+            # No history: the first pass already counted this message for rate and duplicates.
+            full = engine.decide(message, EvalContext(now=now, scores=scores))
+            fired = {m.rule_id for m in first.matches}
+            late = tuple(
+                m for m in full.matches if m.rule_id in self.scored_rules and m.rule_id not in fired
+            )
+            if not late:
+                return
+            decision = Decision(
+                message,
+                full.nt,
+                late,
+                merge_all(m.actions for m in late if m.mode == "enforce"),
+                merge_all(m.actions for m in late if m.mode == "shadow"),
+            )
+            await self.executor.execute(intent_from(decision, now, ruleset), policy)
+        except Exception:  # a background failure must be logged, never lost silently
+            log.exception("toxicity_pass_failed", message=message.message_id)
+
+    async def drain(self) -> None:
+        """Wait for background toxicity passes (callers bound it with ``asyncio.timeout``)."""
+        if self._background:
+            await asyncio.wait(set(self._background))
 
     async def _hold(self, decision: Decision, now: datetime, error: str) -> Handled:
         """``toxicity.on_error: hold``: delete the message and alert moderators to review it."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import RecordingPlatform
@@ -61,15 +64,22 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def pipeline_for(
-    db: Database, on_error: str, scorer: Scorer
+    db: Database, on_error: str, scorer: Any, *, wait: bool = True
 ) -> tuple[Pipeline, RecordingPlatform]:
     ruleset = load_rules_text(RULES.format(on_error=on_error))
     platform = RecordingPlatform(PlatformName.TELEGRAM)
     executor = Executor(db, clock=lambda: T0)
     executor.add_platform(platform)
-    return Pipeline(
-        db, executor, ruleset, Engine(ruleset), clock=lambda: T0, scorer=scorer
-    ), platform
+    pipeline = Pipeline(
+        db,
+        executor,
+        ruleset,
+        Engine(ruleset),
+        clock=lambda: T0,
+        scorer=scorer,
+        wait_for_scores=wait,
+    )
+    return pipeline, platform
 
 
 async def test_allow_lets_messages_through_and_alerts_once_per_outage(db: Database) -> None:
@@ -105,3 +115,38 @@ async def test_hold_deletes_and_alerts_for_review_without_strikes(db: Database) 
     assert not {"mute", "ban", "kick"} & set(platform.methods())
     member = await pipeline.db.fetchone("SELECT COUNT(*) FROM strikes", ())
     assert member is not None and member[0] == 0
+
+
+class SlowScorer:
+    """A scorer that takes ``delay`` seconds per call (a busy detoxify, say)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    async def __call__(self, text: str) -> dict[str, float]:
+        await asyncio.sleep(self.delay)
+        return {"toxicity": 0.99 if "hate" in text else 0.01}
+
+
+async def test_slow_scorer_never_delays_word_rules(db: Database) -> None:
+    """A burst of 500 messages while the scorer is slow: word-rule deletes happen at once."""
+    pipeline, platform = await pipeline_for(db, "allow", SlowScorer(1.5), wait=False)
+    started = time.perf_counter()
+    burst = [
+        asyncio.create_task(pipeline.handle(message(f"ordinary chat {n}", n))) for n in range(500)
+    ]
+    await asyncio.sleep(0)  # the burst is in flight, every message waiting on the scorer
+    spam_started = time.perf_counter()
+    handled = await pipeline.handle(message("buy spam now", 1000))
+    spam_latency = time.perf_counter() - spam_started
+    assert handled is not None and [m.rule_id for m in handled.decision.matches] == ["spam"]
+    assert platform.methods().count("delete_message") == 1
+    assert spam_latency < 0.5, f"word rule waited {spam_latency:.2f}s for the scorer"
+    await asyncio.gather(*burst)
+    assert time.perf_counter() - started < 1.2  # no message waited for its score either
+    toxic = await pipeline.handle(message("I hate you", 1001))
+    assert toxic is not None and not toxic.decision.matches  # decided later, in the background
+    await pipeline.drain()
+    assert platform.methods().count("delete_message") == 2  # the toxic message, once scored
+    late = await db.fetchall("SELECT id FROM cases ORDER BY id", ())
+    assert len(late) == 2
