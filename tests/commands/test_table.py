@@ -1,0 +1,35 @@
+"""The COMMANDS table: every command documented in both languages, names as interfaces.md lists them."""
+
+from __future__ import annotations
+
+from bot.commands import COMMANDS
+from bot.commands.spec import Kind
+from bot.i18n import CATALOGUES
+from bot.moderation.permissions import Privilege
+
+INTERFACE = {
+    "warn", "mute", "unmute", "kick", "ban", "unban", "purge", "case", "cases", "pardon", "note",
+    "why", "reload", "stats", "rules", "report", "appeal", "mycases",
+}  # fmt: skip
+FOR_EVERYONE = {"rules", "report", "appeal", "mycases"}
+
+
+def test_the_table_is_the_interface() -> None:
+    assert set(COMMANDS) == INTERFACE
+    assert {n for n, c in COMMANDS.items() if c.privilege is Privilege.MEMBER} == FOR_EVERYONE
+
+
+def test_every_command_and_parameter_is_described_in_both_languages() -> None:
+    for lang in ("en", "vi"):
+        catalogue = CATALOGUES[lang]
+        for command in COMMANDS.values():
+            assert len(catalogue[command.help_key]) <= 100, command.name
+            for p in command.params:
+                assert len(catalogue[p.help_key]) <= 100, p.name
+                assert f"what.{p.name}" in catalogue
+
+
+def test_targets_come_first_and_are_named_member() -> None:
+    for command in COMMANDS.values():
+        if command.sanction:
+            assert command.params[0].name == "member" and command.params[0].kind is Kind.MEMBER
