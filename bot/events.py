@@ -110,13 +110,14 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class MemberJoin:
-    """A member joined a community."""
+    """A member joined a community; ``channel_id`` is where to welcome them ("" for nowhere)."""
 
     platform: PlatformName
     community_id: str
     member: Author
     timestamp: datetime
     community_name: str = ""
+    channel_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

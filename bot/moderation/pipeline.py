@@ -13,7 +13,7 @@ import structlog
 from bot.events import Event, MemberJoin, Message, PlatformName
 from bot.i18n import t
 from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
-from bot.platforms.base import LogEntry
+from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
 from bot.rules.actions import ActionSet, merge_all
 from bot.rules.conditions import Leaf, Node, Not
@@ -31,6 +31,15 @@ class Handled:
 
     decision: Decision
     outcome: Outcome | None
+
+
+def render_template(template: str, **values: str) -> str:
+    """Fill a rules-file template; placeholders without a value are left empty."""
+    fields = {"member": "", "community": "", "rule": "", "reason": "", "duration": ""}
+    fields.update(values)
+    for key, value in fields.items():
+        template = template.replace("{" + key + "}", value)
+    return template
 
 
 def scored_rule_ids(ruleset: RuleSet) -> frozenset[str]:
@@ -129,6 +138,25 @@ class Pipeline:
         log.info(
             "member_joined", platform=str(join.platform), community=join.community_id, member=m.id
         )
+        await self._welcome(join)
+
+    async def _welcome(self, join: MemberJoin) -> None:
+        """Post the community's welcome template, in its language, where the platform welcomes."""
+        community = self.ruleset.community
+        if not community.welcome or not join.channel_id or join.member.is_bot:
+            return
+        text = render_template(
+            community.welcome,
+            member=join.member.name,
+            community=community.name or join.community_name,
+        )
+        platform = self.executor.platforms.get(str(join.platform))
+        if platform is None:
+            return
+        try:
+            await platform.send_message(join.community_id, join.channel_id, text)
+        except PlatformError as exc:
+            log.warning("welcome_failed", community=join.community_id, error=exc.message)
 
     async def _remember(self, message: Message) -> Message:
         """Record a member on first sight; on Telegram, first-seen stands in for account age."""

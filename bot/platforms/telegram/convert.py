@@ -126,7 +126,9 @@ def member_event(update: Update) -> MemberJoin | MemberLeave | None:
     member = _author(change.new_chat_member.user, ChatStaff())
     community = str(change.chat.id)
     if now and not was:
-        return MemberJoin(P.TELEGRAM, community, member, _utc(change.date), change.chat.title or "")
+        return MemberJoin(
+            P.TELEGRAM, community, member, _utc(change.date), change.chat.title or "", community
+        )
     if was and not now:
         return MemberLeave(P.TELEGRAM, community, member, _utc(change.date))
     return None
