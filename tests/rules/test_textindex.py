@@ -157,7 +157,7 @@ def test_unusable_entries_are_skipped() -> None:
 
 
 def test_shared_vietnamese_word_list() -> None:
-    path = Path("/work/shared/data/wordlists/vi.txt")
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "wordlists" / "vi.txt"
     if not path.exists():
         pytest.skip("shared word list not available")
     words = [w for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
