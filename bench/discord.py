@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.fake_discord import GENERAL_ID, FakeDiscord  # noqa: E402
+from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 
 EXAMPLE_LOG = 123456789012345678  # channels.log.discord of rules.example.yaml
 
@@ -71,9 +71,10 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         try:
             await fake.wait_connected(within=30)
             # Warm-up: first members, SQLite pages, the engine's first matches, HTTP connections.
+            warm = set()
             for i in range(20):
-                await fake.send_message(members[-1 - i], f"warm up fuck {i}")
-            await fake.wait_for("DELETE", "/channels/", count=20, within=30)
+                warm.add(await fake.send_message(members[-1 - i], f"warm up fuck {i}"))
+            await fake.wait_deleted(warm, within=30)
             if args.warm_all:
                 # Every member seen once: leaves out the first-sight database writes per member.
                 for i, member in enumerate(members):
@@ -103,26 +104,15 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
                     rss.append(ps.memory_info().rss / 2**20)
                     next_sample += 1.0
             sent_for = time.monotonic() - t0
-            prefix = f"/channels/{GENERAL_ID}/messages/"
             try:
-                await fake.wait_for(
-                    "DELETE",
-                    prefix,
-                    lambda c: c.path.rsplit("/", 1)[1] in bad,
-                    count=len(bad),
-                    within=60,
-                )
+                await fake.wait_deleted({int(m) for m in bad}, within=60)
             except TimeoutError:
                 pass
             rss.append(ps.memory_info().rss / 2**20)
             cpu1 = ps.cpu_times()
             busy = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
             wall = time.monotonic() - t0
-            deleted_at = {
-                c.path.rsplit("/", 1)[1]: c.at
-                for c in fake.calls[start_calls:]
-                if c.method == "DELETE" and c.path.startswith(prefix) and c.status < 400
-            }
+            deleted_at = {str(m): c.at for m, c in fake.deletions().items()}
             latencies = [
                 (deleted_at[mid] - fake.dispatched_at[mid]) * 1000
                 for mid in bad
@@ -141,6 +131,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     kinds: dict[str, int] = {}
     for c in fake.calls[start_calls:]:
         key = f"{c.method} {c.path.split('/')[1]}"
+        if c.path.endswith("bulk-delete"):
+            key = "POST bulk-delete"
         kinds[key] = kinds.get(key, 0) + 1
     return {
         "rate": args.rate,

@@ -341,6 +341,27 @@ class FakeDiscord:
         """The next ``times`` requests matching ``route`` (``"DELETE /channels/"``) fail."""
         self._faults.setdefault(route, deque()).extend([fault] * times)
 
+    def deletions(self) -> dict[int, Call]:
+        """Message id -> the answered request that deleted it (single or bulk)."""
+        out: dict[int, Call] = {}
+        for c in self.calls:
+            if c.status >= 400 or not c.path.startswith("/channels/"):
+                continue
+            if c.method == "DELETE" and "/messages/" in c.path:
+                out.setdefault(int(c.path.rsplit("/", 1)[1]), c)
+            elif c.method == "POST" and c.path.endswith("/messages/bulk-delete"):
+                for m in (c.json or {}).get("messages", []):
+                    out.setdefault(int(m), c)
+        return out
+
+    async def wait_deleted(self, ids: set[int], within: float = 5.0) -> dict[int, Call]:
+        """Wait until every message in ``ids`` was deleted, singly or in bulk."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: ids <= self.deletions().keys()), within
+            )
+        return {m: c for m, c in self.deletions().items() if m in ids}
+
     def calls_of(self, method: str, prefix: str = "") -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path.startswith(prefix)]
 
@@ -659,6 +680,12 @@ class FakeDiscord:
             cid = int(parts[1])
             if cid not in g.channels:
                 return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
+            if method == "POST" and parts[3:] == ["bulk-delete"]:
+                ids = [int(m) for m in (call.json or {}).get("messages", [])]
+                if not 2 <= len(ids) <= 100:
+                    return self._json({"code": 50016, "message": "2 to 100 messages"}, 400)
+                self.deleted.update((cid, m) for m in ids)
+                return web.Response(status=204)
             if method == "POST" and len(parts) == 3:
                 return self._json(self._post_message(cid, call.json or {}))
             if method == "DELETE" and len(parts) == 4:

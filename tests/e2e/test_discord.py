@@ -298,6 +298,20 @@ async def test_unknown_message_counts_as_done(fake: FakeDiscord, bot: Bot) -> No
     assert {a.kind: a.status for a in case.actions}["delete"] == "done"
 
 
+async def test_raid_deletes_go_out_in_bulk(fake: FakeDiscord, bot: Bot) -> None:
+    raiders = [fake.member(f"raider{i}") for i in range(40)]
+    ids = set()
+    for i, raider in enumerate(raiders):
+        ids.add(await fake.send_message(raider, f"shit {i}"))
+    done = await fake.wait_deleted(ids, within=10)
+    bulk = {id(c) for c in done.values() if c.path.endswith("bulk-delete")}
+    assert bulk  # deletes queued behind one in flight were sent together
+    assert len({id(c) for c in done.values()}) < len(ids)
+    assert all(c.reason == "No swearing." for c in done.values())
+    statuses = [a.status for c in await bot.cases(40) for a in c.actions if a.kind == "delete"]
+    assert statuses == ["done"] * 40
+
+
 async def test_reconnect_op7_resumes_and_keeps_moderating(fake: FakeDiscord, bot: Bot) -> None:
     alice = fake.member("alice")
     await fake.reconnect()

@@ -36,6 +36,8 @@ EventHandler = Callable[[Event], Awaitable[object]]
 MAX_TIMEOUT = timedelta(days=28)
 _TIMEOUT_SLACK = timedelta(minutes=1)
 _MAX_DELETE_SECONDS = 7 * 24 * 3600  # Discord's limit for delete_message_seconds on a ban
+_BULK_MAX = 100  # Discord's bulk-delete takes 2 to 100 messages...
+_BULK_MAX_AGE = timedelta(days=13)  # ...younger than 14 days (a day of slack)
 _SEEN_EDITS = 10_000  # message ids whose checked text we remember, to skip non-text updates
 
 
@@ -136,6 +138,9 @@ class DiscordPlatform:
         self.skipped_events = 0
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self.commands: DiscordCommands | None = None
+        self._delete_queue: dict[int, list[tuple[int, str, asyncio.Future[None]]]] = {}
+        self._deleting: set[int] = set()
+        self._drains: set[asyncio.Task[None]] = set()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -316,10 +321,78 @@ class DiscordPlatform:
         ensure_actionable(guild, uid, member)
 
     async def delete_message(self, ref: MessageRef, reason: str) -> None:
-        with translated("delete message"):
-            await self.client.http.delete_message(
-                int(ref.channel_id), int(ref.message_id), reason=_reason(reason)
+        """Delete one message; deletes queued in a channel meanwhile go out as one bulk delete.
+
+        Discord's per-channel delete bucket is small: during a raid, one request per message
+        would queue behind the rate limit for seconds. While a delete is in flight, later ones
+        for the same channel wait and are then sent together (``bulk-delete``, up to 100).
+        """
+        channel_id = int(ref.channel_id)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._delete_queue.setdefault(channel_id, []).append((int(ref.message_id), reason, future))
+        if channel_id not in self._deleting:
+            self._deleting.add(channel_id)
+            task = asyncio.create_task(
+                self._drain_deletes(channel_id), name=f"discord-deletes-{channel_id}"
             )
+            self._drains.add(task)  # a reference, so the task is not collected mid-flight
+            task.add_done_callback(self._drains.discard)
+        await future
+
+    async def _drain_deletes(self, channel_id: int) -> None:
+        queue = self._delete_queue[channel_id]
+        try:
+            while queue:
+                batch, queue[:] = queue[:_BULK_MAX], queue[_BULK_MAX:]
+                fresh = discord.utils.utcnow() - _BULK_MAX_AGE
+                bulk = [d for d in batch if discord.utils.snowflake_time(d[0]) > fresh]
+                single = [d for d in batch if d not in bulk]
+                if len(bulk) >= 2:
+                    single.extend(await self._bulk_delete(channel_id, bulk))
+                else:
+                    single.extend(bulk)
+                for item in single:
+                    await self._delete_one(channel_id, *item)
+        finally:
+            self._deleting.discard(channel_id)
+            if not queue:
+                self._delete_queue.pop(channel_id, None)
+
+    async def _delete_one(
+        self, channel_id: int, message_id: int, reason: str, future: asyncio.Future[None]
+    ) -> None:
+        try:
+            with translated("delete message"):
+                await self.client.http.delete_message(
+                    channel_id, message_id, reason=_reason(reason)
+                )
+        except PlatformError as exc:
+            _settle(future, exc)
+        except Exception as exc:  # the waiting executor records it; the drain goes on
+            _settle(future, exc)
+        else:
+            _settle(future, None)
+
+    async def _bulk_delete(
+        self, channel_id: int, batch: list[tuple[int, str, asyncio.Future[None]]]
+    ) -> list[tuple[int, str, asyncio.Future[None]]]:
+        """One bulk delete; returns what must be retried one by one (when Discord refused it)."""
+        reasons = "; ".join(dict.fromkeys(r for _, r, _ in batch))
+        try:
+            with translated("bulk delete messages"):
+                await self.client.http.delete_messages(
+                    channel_id, [m for m, _, _ in batch], reason=_reason(reasons)
+                )
+        except PlatformError as exc:
+            if exc.kind in (FailureKind.INVALID, FailureKind.NOT_FOUND):
+                return batch  # e.g. one message too old or gone: fall back to single deletes
+            for _, _, future in batch:
+                _settle(future, exc)
+            return []
+        log.info("discord_bulk_delete", channel=str(channel_id), messages=len(batch))
+        for _, _, future in batch:
+            _settle(future, None)
+        return []
 
     async def send_message(
         self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
@@ -413,6 +486,15 @@ def create(settings: Settings) -> DiscordPlatform:
         gateway_url=settings.discord_gateway_url,
         guild_ids=settings.discord_guild_ids,
     )
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return  # the waiting executor was cancelled (shutdown)
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 def _member_key(message: discord.Message) -> tuple[int, int]:

@@ -139,4 +139,5 @@ def to_join(member: discord.Member, moderator_roles: Iterable[str] = ()) -> Memb
         member=to_author(member, member.guild, moderator_roles),
         timestamp=joined,
         community_name=member.guild.name,
+        channel_id=str(member.guild.system_channel.id) if member.guild.system_channel else "",
     )
