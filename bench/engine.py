@@ -114,8 +114,8 @@ def build_rules(big_list_size: int) -> dict:
     rules: list[dict] = [
         {"id": "big-list", "match": {"words": big}, "actions": ["delete", "strike"]}
     ]
-    small_pool = synthetic_words(60 * 5, seed=3)
-    for i in range(59):
+    small_pool = synthetic_words(70 * 5, seed=3)
+    for i in range(63):
         rules.append(
             {
                 "id": f"words-{i}",
