@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import signal
@@ -154,6 +155,9 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "rss_mb_max": round(max(rss), 1),
         "rss_mb_end": round(rss[-1], 1),
         "api_calls": len(fake.calls) - start_calls,
+        "calls_by_method": dict(
+            collections.Counter(c.method for c in fake.calls[start_calls:]).most_common()
+        ),
         "exit_code": code,
         "stop_seconds": round(stop_seconds, 2),
         "violations": fake.violations[:5],
