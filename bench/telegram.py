@@ -126,6 +126,13 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
                 for uid, mid in bad.items()
                 if mid in deleted_at and uid in fake.served_at
             ]
+            # p99 per 5-second window of the run, to tell a backlog from one stall
+            windows: dict[int, list[float]] = collections.defaultdict(list)
+            for uid, mid in bad.items():
+                if mid in deleted_at and uid in fake.served_at:
+                    windows[int((fake.served_at[uid] - t0) // 5) * 5].append(
+                        (deleted_at[mid] - fake.served_at[uid]) * 1000
+                    )
             served = [fake.served_at[u] for u in fake.served_at if u in bad]
             lag = max(served) - t0 - sent_for if served else 0.0
         finally:
@@ -149,6 +156,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
         "max_ms": round(max(latencies), 2) if latencies else None,
+        "over_50ms": sum(1 for v in latencies if v > 50),
+        "p99_by_5s": {w: round(_pct(v, 0.99)) for w, v in sorted(windows.items())},
         "bot_cpu_pct": round(100 * cpu_bot / sent_for),
         "fake_cpu_pct": round(100 * cpu_fake / sent_for),
         "load_avg": os.getloadavg()[0],

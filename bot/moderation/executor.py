@@ -222,12 +222,17 @@ class Executor:
         return cpk, mpk
 
     def _remember(self, intent: Intent, cpk: int, mpk: int) -> None:
+        self.remember_member(intent.platform, intent.community_id, intent.member, cpk, mpk)
+
+    def remember_member(
+        self, platform: PlatformName | str, community_id: str, member: Author, cpk: int, mpk: int
+    ) -> None:
+        """Cache committed row ids (the pipeline's first sight of a member saves a case the upserts)."""
         if len(self._pks) > 100_000:
             self._pks.clear()
-        m = intent.member
-        key_c = (str(intent.platform), intent.community_id)
+        key_c = (str(platform), community_id)
         self._pks[key_c] = cpk
-        self._pks[(*key_c, m.id, m.name, m.username or "")] = mpk
+        self._pks[(*key_c, member.id, member.name, member.username or "")] = mpk
 
     def _cached_pks(self, intent: Intent) -> tuple[int, int] | None:
         m = intent.member

@@ -17,7 +17,7 @@ from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
 from bot.rules.actions import ActionSet, merge_all
 from bot.rules.conditions import Leaf, Node, Not
-from bot.storage import Database, utcnow
+from bot.storage import Database, SyncConn, utcnow
 from bot.storage import members as member_store
 
 log = structlog.get_logger("bot.moderation.pipeline")
@@ -163,12 +163,15 @@ class Pipeline:
         key = (str(message.platform), message.community_id, message.author.id)
         if key not in self._known:
             a = message.author
-            async with self.db.transaction() as tx:
-                cpk = await member_store.ensure_community(
-                    tx, key[0], key[1], message.community_name, message.timestamp
+
+            def first_sight(conn: SyncConn) -> tuple[int, int, datetime | None]:
+                # One body in the group commit: a burst of new members costs one trip to the
+                # database thread and one commit, and never holds the writer for a whole await.
+                cpk = member_store.ensure_community_sync(
+                    conn, key[0], key[1], message.community_name, message.timestamp
                 )
-                await member_store.ensure_member(
-                    tx,
+                mpk = member_store.ensure_member_sync(
+                    conn,
                     cpk,
                     a.id,
                     a.name,
@@ -176,11 +179,16 @@ class Pipeline:
                     username=a.username,
                     joined_at=a.joined_at,
                 )
-            seen = await member_store.first_seen(self.db, key[0], a.id)
+                return cpk, mpk, member_store.first_seen_sync(conn, key[0], a.id)
+
+            cpk, mpk, seen = await self.db.write(first_sight)
+            self.executor.remember_member(message.platform, message.community_id, a, cpk, mpk)
+            if len(self._known) > 200_000:
+                # bounded memory; the database remembers
+                self._known.clear()
+                self._first_seen.clear()
             if seen is not None:
                 self._first_seen[(key[0], a.id)] = seen
-            if len(self._known) > 200_000:
-                self._known.clear()  # bounded memory; the database remembers
             self._known.add(key)
         if message.platform is PlatformName.TELEGRAM and message.author.created_at is None:
             seen = self._first_seen.get((key[0], message.author.id))

@@ -163,11 +163,19 @@ async def get_member(db: Reader, member_pk: int) -> MemberRecord | None:
 
 async def first_seen(db: Reader, platform: str, user_id: str) -> datetime | None:
     """When the bot first saw this user on this platform (Telegram's stand-in for account age)."""
-    row = await db.fetchone(
-        "SELECT min(m.first_seen) FROM members m JOIN communities c ON c.id = m.community_id"
-        " WHERE c.platform = ? AND m.user_id = ?",
-        (platform, user_id),
-    )
+    row = await db.fetchone(_FIRST_SEEN, (platform, user_id))
+    return None if row is None else from_ts(row[0])
+
+
+_FIRST_SEEN = (
+    "SELECT min(m.first_seen) FROM members m JOIN communities c ON c.id = m.community_id"
+    " WHERE c.platform = ? AND m.user_id = ?"
+)
+
+
+def first_seen_sync(conn: SyncConn, platform: str, user_id: str) -> datetime | None:
+    """``first_seen`` inside ``Database.write`` (sees the transaction's own rows)."""
+    row = conn.execute(_FIRST_SEEN, (platform, user_id)).fetchone()
     return None if row is None else from_ts(row[0])
 
 
