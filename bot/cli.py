@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--rules", help="rules file")
     replay.add_argument("--json", action="store_true", help="one JSON object")
     replay.add_argument("--samples", type=int, default=3, help="samples per rule (default 3)")
+    replay.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes (default: one per core, large exports)",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of the rules file")
     return parser
@@ -87,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 samples=args.samples,
                 out=sys.stdout,
                 err=sys.stderr,
+                jobs=args.jobs,
             )
         if args.command == "schema":
             from bot.rules.schema import json_schema

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -52,6 +55,8 @@ class RuleReport:
     members: set[tuple[str, str, str]] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
     _sampled: set[str] = field(default_factory=set)
+    # Position in the input stream of each sample (the same in every worker: all read everything).
+    sample_order: list[int] = field(default_factory=list)
 
     def to_json(self, messages: int) -> dict[str, Any]:
         return {
@@ -118,6 +123,51 @@ def _member_key(message: Message) -> tuple[str, str, str]:
     return (str(message.platform), message.community_id, message.author.id)
 
 
+def member_part(message: Message, parts: int) -> int:
+    """Which of ``parts`` workers replays this message's member (stable across processes)."""
+    key = f"{message.platform}|{message.community_id}|{message.author.id}"
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % parts
+
+
+def merge_reports(reports: Sequence[ReplayReport], samples: int) -> ReplayReport:
+    """Add up the reports of workers that replayed disjoint sets of members of the same exports.
+
+    Every worker read the same input, so read counts and problems come from the first one; the
+    samples kept are the earliest distinct texts over all workers, as one process would keep them.
+    """
+    first = reports[0]
+    merged = ReplayReport(rules={}, stats=first.stats, ladder=first.ladder)
+    merged.problems = first.problems
+    merged.elapsed = max(r.elapsed for r in reports)
+    for report in reports:
+        merged.deleted += report.deleted
+        merged.alerts += report.alerts
+        merged.while_sanctioned += report.while_sanctioned
+        for kind, count in report.sanctions.items():
+            merged.sanctions[kind] = merged.sanctions.get(kind, 0) + count
+            merged.sanctioned.setdefault(kind, set()).update(report.sanctioned.get(kind, ()))
+        for rid, rule in report.rules.items():
+            into = merged.rules.setdefault(rid, RuleReport(rid, rule.mode, rule.description))
+            into.matched += rule.matched
+            into.members |= rule.members
+            into.samples.extend(rule.samples)
+            into.sample_order.extend(rule.sample_order)
+    for rule in merged.rules.values():
+        seen: set[str] = set()
+        kept: list[dict[str, Any]] = []
+        kept_order: list[int] = []
+        for order, sample in sorted(
+            zip(rule.sample_order, rule.samples, strict=True), key=lambda x: x[0]
+        ):
+            fingerprint = " ".join(str(sample["text"]).casefold().split())
+            if fingerprint not in seen and len(kept) < samples:
+                seen.add(fingerprint)
+                kept.append(sample)
+                kept_order.append(order)
+        rule.samples, rule.sample_order = kept, kept_order
+    return merged
+
+
 class Replayer:
     """Feeds messages, in their original order, through an engine with ``now`` = message time.
 
@@ -136,10 +186,15 @@ class Replayer:
         samples: int = 5,
         model: ScoreModel | None = None,
         stats: ReadStats | None = None,
+        part: int = 0,
+        parts: int = 1,
     ) -> None:
         from bot.rules import History
 
         self.engine = engine
+        # With parts > 1 this replayer decides only the members that hash to ``part``: all replay
+        # state (history, strikes, sanctions) is per member, so the parts add up exactly.
+        self.part, self.parts = part, max(1, parts)
         self.samples = max(0, samples)
         self.model = model if engine.needs_scores else None
         self.history = History(max_window=max(engine.history_window, timedelta(minutes=1)))
@@ -159,11 +214,12 @@ class Replayer:
             ladder=[_describe_step(s) for s in ladder],
         )
         self._offenders: dict[tuple[str, str, str], _Offender] = {}
+        self._seq = 0
 
     def run(self, items: Iterable[Message | ReadProblem], tick: Any = None) -> ReplayReport:
         """Consume a reader stream; ``tick()`` is called every few thousand messages."""
         started = time.perf_counter()
-        batch: list[Message] = []
+        batch: list[tuple[int, Message]] = []
         n = 0
         for item in items:
             if isinstance(item, ReadProblem):
@@ -171,12 +227,15 @@ class Replayer:
                     self.report.problems.append(item)
                 continue
             n += 1
+            self._seq = n
             if tick is not None and not n & 2047:
                 tick()
+            if self.parts > 1 and member_part(item, self.parts) != self.part:
+                continue
             if self.model is None:
                 self.feed(item)
                 continue
-            batch.append(item)
+            batch.append((n, item))
             if len(batch) >= _SCORE_BATCH:
                 self._feed_scored(batch)
                 batch = []
@@ -185,16 +244,18 @@ class Replayer:
         self.report.elapsed = time.perf_counter() - started
         return self.report
 
-    def _feed_scored(self, batch: list[Message]) -> None:
+    def _feed_scored(self, batch: list[tuple[int, Message]]) -> None:
         assert self.model is not None
-        texts = [m.text for m in batch if m.text.strip()]
+        texts = [m.text for _, m in batch if m.text.strip()]
         try:
             scored = iter(self.model.predict(texts)) if texts else iter(())
         except Exception:
-            for m in batch:
+            for seq, m in batch:
+                self._seq = seq
                 self.feed(m, None, failed=True)
             return
-        for m in batch:
+        for seq, m in batch:
+            self._seq = seq
             self.feed(m, next(scored, None) if m.text.strip() else None)
 
     def feed(
@@ -277,6 +338,7 @@ class Replayer:
         if fingerprint in rule._sampled:
             return
         rule._sampled.add(fingerprint)
+        rule.sample_order.append(self._seq)
         original: tuple[int, int] | None = None
         if m.span is not None:
             try:
@@ -500,13 +562,101 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     return out
 
 
+# Below this much input, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+
+
+def default_jobs(paths: Sequence[str]) -> int:
+    """One worker per core (at most 4) for large exports, one process for small ones."""
+    if _file_sizes(paths) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+_progress_counter: Any = None
+
+
+def _init_worker(counter: Any) -> None:
+    global _progress_counter
+    _progress_counter = counter
+
+
+def _replay_part(
+    paths: list[str], ruleset: RuleSet, samples: int, part: int, parts: int
+) -> ReplayReport:
+    """One worker: read every export, decide the members of ``part``."""
+    import io
+
+    from bot.rules import Engine
+
+    engine = Engine(ruleset)
+    model = _load_model(ruleset, io.StringIO()) if engine.needs_scores else None
+    stats = ReadStats()
+    replayer = Replayer(
+        engine, ruleset, samples=samples, model=model, stats=stats, part=part, parts=parts
+    )
+    tick = None
+    if part == 0 and _progress_counter is not None:
+        counter = _progress_counter
+
+        def tick() -> None:
+            counter.value = sum(stats.positions.values())
+
+    return replayer.run(iter_exports(paths, stats), tick)
+
+
+def _replay_in_parallel(
+    paths: list[str], ruleset: RuleSet, samples: int, jobs: int, err: TextIO
+) -> ReplayReport:
+    """Replay with ``jobs`` processes, each deciding a disjoint set of members; merge exactly."""
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0, lock=False)
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(counter,)
+    ) as pool:
+        futures = [
+            pool.submit(_replay_part, paths, ruleset, samples, part, jobs) for part in range(jobs)
+        ]
+        if err.isatty():
+            _follow_progress(futures, counter, _file_sizes(paths), err)
+        reports = [f.result() for f in futures]
+    return merge_reports(reports, samples)
+
+
+def _follow_progress(futures: list[Any], counter: Any, total: int, err: TextIO) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        DownloadColumn(),
+        console=Console(file=err),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("replay", total=total or None)
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            progress.update(task, completed=counter.value)
+
+
 def run_replay(
-    paths: list[str], rules_path: str, as_json: bool, samples: int, out: TextIO, err: TextIO
+    paths: list[str],
+    rules_path: str,
+    as_json: bool,
+    samples: int,
+    out: TextIO,
+    err: TextIO,
+    jobs: int | None = None,
 ) -> int:
     """``modbot replay``: read the exports, decide every message, print the report.
 
     Returns 0 when the replay ran (read problems are reported on ``err`` and in the JSON), 1 when
-    the rules file is invalid or no export was given.
+    the rules file is invalid or no export was given. ``jobs`` worker processes (default: one per
+    core for large exports) each decide a disjoint set of members; the result is the same.
     """
     from bot.rules import Engine, RulesError, load_rules
 
@@ -524,16 +674,22 @@ def run_replay(
     except OSError as e:
         print(f"replay: cannot read rules file {rules_path}: {e.strerror or e}", file=err)
         return 1
-    engine = Engine(ruleset)
-    model = _load_model(ruleset, err) if engine.needs_scores else None
-    stats = ReadStats()
-    replayer = Replayer(engine, ruleset, samples=samples, model=model, stats=stats)
-    stream, tick, stop = _with_progress(paths, stats, err)
-    try:
-        report = replayer.run(stream, tick)
-    finally:
-        if stop is not None:
-            stop()
+    if jobs is None:
+        jobs = default_jobs(paths)
+    if jobs > 1:
+        report = _replay_in_parallel(paths, ruleset, samples, jobs, err)
+    else:
+        engine = Engine(ruleset)
+        model = _load_model(ruleset, err) if engine.needs_scores else None
+        stats = ReadStats()
+        replayer = Replayer(engine, ruleset, samples=samples, model=model, stats=stats)
+        stream, tick, stop = _with_progress(paths, stats, err)
+        try:
+            report = replayer.run(stream, tick)
+        finally:
+            if stop is not None:
+                stop()
+    stats = report.stats
     for p in report.problems:
         print(str(p), file=err)
     if stats.problems > len(report.problems):
