@@ -16,7 +16,6 @@ from bot.rules.conditions.base import Subject, Trigger
 from bot.rules.conditions.params import Window
 from bot.rules.conditions.roles import name_set
 from bot.rules.context import EvalContext
-from bot.rules.history import text_key
 from bot.rules.normalize import NormalizedText, normalize
 from bot.rules.textindex import WordIndex
 
@@ -124,8 +123,7 @@ class Engine:
         nt = normalize(message.text)
         subject = Subject(message, ctx, nt)
         if ctx.history is not None and not message.edited:
-            key = (str(message.platform), message.community_id, message.author.id)
-            ctx.history.record(key, message.timestamp, text_key(nt.text))
+            ctx.history.record(subject.member_key, message.timestamp, subject.text_key)
         candidates = self._candidates(subject)
         if not candidates:
             return Decision(message, nt, (), EMPTY, EMPTY)

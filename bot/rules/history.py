@@ -18,7 +18,9 @@ class History:
 
     Entries older than ``max_window`` are dropped as new ones arrive, so memory is bounded by
     ``max_members * max_per_member`` whatever the traffic. The least recently active member is
-    forgotten first when there are too many.
+    forgotten first when there are too many. Each member's window is kept in time order (a message
+    that arrives late is inserted in place), so counting walks back from the newest entry and stops
+    at the first one outside the window: a few steps, not the whole window.
     """
 
     def __init__(
@@ -45,7 +47,15 @@ class History:
                 self._members.popitem(last=False)
         else:
             self._members.move_to_end(member)
-        window.append((when, text_key))
+        if window and when < window[-1][0]:
+            if len(window) == window.maxlen:
+                window.popleft()  # the oldest by time, as the window is in time order
+            at = len(window)
+            while at > 0 and window[at - 1][0] > when:
+                at -= 1
+            window.insert(at, (when, text_key))
+        else:
+            window.append((when, text_key))
         horizon = when - self.max_window
         while window and window[0][0] < horizon:
             window.popleft()
@@ -55,11 +65,22 @@ class History:
         window = self._members.get(member)
         if not window:
             return 0
-        return sum(1 for when, _ in window if when >= since)
+        count = 0
+        for when, _ in reversed(window):
+            if when < since:
+                break
+            count += 1
+        return count
 
     def count_same_since(self, member: MemberKey, text_key: str, since: datetime) -> int:
         """Messages from ``member`` with this exact normalized text at or after ``since``."""
         window = self._members.get(member)
         if not window:
             return 0
-        return sum(1 for when, key in window if when >= since and key == text_key)
+        count = 0
+        for when, key in reversed(window):
+            if when < since:
+                break
+            if key == text_key:
+                count += 1
+        return count

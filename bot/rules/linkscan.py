@@ -304,6 +304,19 @@ def _scan(text: str) -> tuple[_Scanned, ...]:
     return tuple(_scan_iter(text))
 
 
+Scanned = _Scanned
+
+
+def scan(text: str) -> tuple[_Scanned, ...]:
+    """Every link of ``text`` with its scheme and path (shared by links and invites; cached)."""
+    return _scan(text)
+
+
+def invite_of(scanned: _Scanned) -> Invite | None:
+    """The invite a scanned link is, if any (see find_invites)."""
+    return _invite(scanned)
+
+
 def iter_links(text: str) -> Iterator[Link]:
     """The links in ``text``, in order (see find_links)."""
     return (s.link for s in _scan(text))

@@ -52,6 +52,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from bot.rules.vietnamese import VI_LETTERS, VI_LOWER, fold, is_syllable
 
@@ -372,19 +373,13 @@ def _regex_cluster(cluster: str) -> tuple[str, bool]:
 
 
 _MAX_CLUSTER = 32
-_SAFE_ENCODING = codecs.charmap_build(
-    _SAFE_CHARS + "".join(chr(0xE200 + i) for i in range(256 - len(_SAFE_CHARS)))
-)
+
+
+_UNSAFE = re.compile("[^" + re.escape(_SAFE_CHARS) + "]")
 
 
 def _is_safe(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        codecs.charmap_encode(text, "strict", _SAFE_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
+    return text.isascii() or _UNSAFE.search(text) is None
 
 
 @cache
@@ -508,9 +503,9 @@ class Squeezed:
     _RUN = re.compile(r"([a-z])\1+| {2,}")
     _DOUBLES = tuple(c + c for c in "abcdefghijklmnopqrstuvwxyz")
 
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: str, s: str | None = None) -> None:
         self.src = src
-        self.s = self.squeeze(src)
+        self.s = self.squeeze(src) if s is None else s
         self._starts_s: list[int] | None = None
         self._starts_x: list[int] = []
         self._lens: list[int] = []
@@ -556,19 +551,22 @@ class Squeezed:
         return a, b + n
 
 
-@dataclass(frozen=True, slots=True)
-class SearchForms:
+class SearchForms(NamedTuple):
     """What the word index searches, all derived from ``NormalizedText.text``.
 
     ``texts``: folded texts (Vietnamese diacritics off, non-alphanumerics as spaces), each 1:1 with
     ``.text``: the primary one, then leet/mention variants. ``joined``: split-letter runs as
     (folded letters, index in ``.text`` of each letter) pairs, primary and leet variants.
     ``literal``: the primary text with ``' ` ~`` kept (for entries that contain them), or None.
+    ``squeezed``: each of ``texts`` padded with a space at both ends and squeezed (``Squeezed.s``),
+    and ``tokens`` the squeezed words of each (what ``fuzzy`` compares).
     """
 
     texts: tuple[str, ...]
     joined: tuple[tuple[str, tuple[int, ...]], ...]
     literal: str | None
+    squeezed: tuple[str, ...]
+    tokens: tuple[list[str], ...]
 
 
 def search_text(text: str, *, literal: bool = False) -> str:
@@ -580,8 +578,9 @@ def search_text(text: str, *, literal: bool = False) -> str:
 # ----------------------------------------------------------------------------------------- leet
 
 
-def _leet_token(tok: str, *, entry: bool) -> list[tuple[int, str, str]] | None:
-    """Replacements (offset, primary, variant) for one token, or None."""
+@lru_cache(maxsize=65536)
+def _leet_token(tok: str, *, entry: bool) -> tuple[tuple[int, str, str], ...] | None:
+    """Replacements (offset, primary, variant) for one token, or None (cached: chat repeats)."""
     lo, hi = 0, len(tok)
     while lo < hi and tok[lo] == "!":
         lo += 1
@@ -603,19 +602,22 @@ def _leet_token(tok: str, *, entry: bool) -> list[tuple[int, str, str]] | None:
                     reps.append((lo + k, p, "l" if c == "1" else p))
     if mention >= 0:
         reps.append((mention, "a" if entry else "@", "a"))
-    return reps or None
+    return tuple(reps) or None
 
 
 def _apply_leet(text: str, *, entry: bool) -> tuple[str, str | None, list[int]]:
     """Leet applied: (primary text, variant text or None, positions changed in the primary)."""
+    found = []
+    for m in _LEET_TOKEN.finditer(text):
+        reps = _leet_token(m.group(), entry=entry)
+        if reps is not None:
+            found.append((m.start(), reps))
+    if not found:
+        return text, None, []
     primary = list(text)
     variant: dict[int, str] = {}
     changed: list[int] = []
-    for m in _LEET_TOKEN.finditer(text):
-        reps = _leet_token(m.group(), entry=entry)
-        if reps is None:
-            continue
-        base = m.start()
+    for base, reps in found:
         for off, p, v in reps:
             i = base + off
             if p != text[i]:
@@ -638,28 +640,50 @@ def _has_leet(b: bytes) -> bool:
 
 # ------------------------------------------------------------------------------------ Vietnamese
 
-_piece_cache: dict[bytes, tuple[bool, bool]] = {}
+# Whitespace-separated chunks (one-byte encoding) already classified, and those of them that hold a
+# diacritic word that is not a syllable (bad) or a kept diacritic word. Chat vocabulary is Zipfian:
+# after warm-up a message is classified with three C-level set operations.
+_PIECES_SEEN: set[bytes] = set()
+_PIECES_BAD: set[bytes] = set()
+_PIECES_KEPT: set[bytes] = set()
+_MAX_PIECES = 200_000
 
 
 def _piece_info(piece: bytes) -> tuple[bool, bool]:
     """(has a diacritic word that is not a syllable, has a kept diacritic word) for one chunk."""
-    info = _piece_cache.get(piece)
-    if info is None:
-        text = piece.decode("latin-1").translate(_LATIN1_TO_TEXT)
-        bad = kept = False
-        for m in _LETTER_RUN.finditer(text):
-            w = m.group()
-            if w.isascii():
-                continue
-            if is_syllable(w):
-                kept = kept or any(c in VI_LETTERS for c in w)
-            elif any(c in VI_LETTERS for c in w):
-                bad = True
-        info = (bad, kept)
-        if len(_piece_cache) > 100_000:
-            _piece_cache.clear()
-        _piece_cache[piece] = info
-    return info
+    if piece.isascii():
+        return False, False
+    text = piece.decode("latin-1").translate(_LATIN1_TO_TEXT)
+    bad = kept = False
+    for m in _LETTER_RUN.finditer(text):
+        w = m.group()
+        if w.isascii():
+            continue
+        if is_syllable(w):
+            kept = kept or any(c in VI_LETTERS for c in w)
+        elif any(c in VI_LETTERS for c in w):
+            bad = True
+    return bad, kept
+
+
+def _vi_info(b: bytes) -> tuple[bool, bool]:
+    """``_piece_info`` of a whole text: (any bad chunk, any kept word)."""
+    pieces = set(b.split())
+    unknown = pieces.difference(_PIECES_SEEN)
+    if unknown:
+        if len(_PIECES_SEEN) + len(unknown) > _MAX_PIECES:
+            _PIECES_SEEN.clear()
+            _PIECES_BAD.clear()
+            _PIECES_KEPT.clear()
+            unknown = pieces
+        for piece in unknown:
+            bad, kept = _piece_info(piece)
+            if bad:
+                _PIECES_BAD.add(piece)
+            if kept:
+                _PIECES_KEPT.add(piece)
+        _PIECES_SEEN.update(unknown)
+    return not _PIECES_BAD.isdisjoint(pieces), not _PIECES_KEPT.isdisjoint(pieces)
 
 
 _LATIN1_TO_TEXT = {i: _DECODING[i] for i in range(128, 256)}
@@ -672,9 +696,12 @@ class NormalizedText:
     """One message, normalized once; the views are computed on first use."""
 
     __slots__ = (
+        "_bytes",
         "_forms",
         "_has_vi",
+        "_link_dots",
         "_links",
+        "_lower",
         "_nfkc",
         "_regex",
         "_signals",
@@ -701,9 +728,12 @@ class NormalizedText:
         self._has_vi = has_vi
         self._regex: TextView | None = None
         self._links: TextView | None = None
+        self._link_dots: frozenset[int] = frozenset()
         self._nfkc: str | None = None
         self._forms: SearchForms | None = None
         self._strict: list[tuple[int, int, bool]] | None = None
+        self._bytes: bytes | None = None  # ``.text`` in the one-byte encoding, when known
+        self._lower: str | None = None  # the regex view's text when it is the lowercase original
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.original!r} -> {self.text!r})"
@@ -712,15 +742,35 @@ class NormalizedText:
     def regex(self) -> TextView:
         """NFKC, case-folded, invisibles removed: what ``regex`` patterns see."""
         if self._regex is None:
-            self._regex = _regex_view(self.original)
+            lower = self._lower
+            if lower is not None:
+                self._regex = TextView(lower, range(len(lower) + 1))
+            else:
+                self._regex = _regex_view(self.original)
         return self._regex
 
     @property
     def links(self) -> TextView:
         """The regex view with defanged links undone: what ``links``/``invites``/mentions see."""
         if self._links is None:
-            self._links = _links_view(self.regex)
+            self._links, self._link_dots = _links_view(self.regex)
         return self._links
+
+    @property
+    def spaced_link_dots(self) -> frozenset[int]:
+        """Positions in ``links.text`` of dots that were `` . `` or `` dot `` in the message."""
+        _ = self.links
+        return self._link_dots
+
+    @property
+    def may_have_link(self) -> bool:
+        """False only when the links view can hold no link (one cheap test on plain text)."""
+        lower = self._lower
+        if lower is None:
+            return True  # not plain text: NFKC may make dots or colons, let the view decide
+        if not ("." in lower or ":" in lower or "dot" in lower):
+            return False
+        return _LINK_HINT.search(lower) is not None
 
     @property
     def nfkc(self) -> str:
@@ -746,7 +796,7 @@ class NormalizedText:
     def search_forms(self) -> SearchForms:
         """The folded search texts the word index reads (computed once)."""
         if self._forms is None:
-            self._forms = _search_forms(self.text, self._variant)
+            self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
 
     def is_strict(self, start: int, end: int) -> bool:
@@ -770,19 +820,51 @@ class NormalizedText:
         return False
 
 
-def _search_forms(text: str, variant: str | None) -> SearchForms:
-    b = _to_bytes(text)
-    texts = [b.translate(_B_SEARCH).decode("latin-1")]
-    if variant is not None:
-        texts.append(search_text(variant))
+def _search_forms(text: str, variant: str | None, b: bytes | None = None) -> SearchForms:
+    if b is None:
+        b = _to_bytes(text)
+    folded = b.translate(_B_SEARCH).decode("latin-1")
+    words = folded.split()
+    sq, sq_words = squeeze_words(words)
+    if variant is None:
+        texts: tuple[str, ...] = (folded,)
+        squeezed: tuple[str, ...] = (sq,)
+        tokens: tuple[list[str], ...] = (sq_words,)
+    else:
+        v = search_text(variant)
+        v_sq, v_words = squeeze_words(v.split())
+        texts, squeezed, tokens = (folded, v), (sq, v_sq), (sq_words, v_words)
     literal = None
-    if b"'" in b or b"`" in b or b"~" in b:
+    if len(b.translate(None, b"'`~")) != len(b):
         literal = b.translate(_B_SEARCH_LIT).decode("latin-1")
     joined: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    cls = b.translate(_B_CLASS_SPLIT)
-    if _SPLIT_PRE.search(cls) is not None:
-        joined = tuple(_joined_runs(texts[0], cls))
-    return SearchForms(tuple(texts), joined, literal)
+    # A split-letter run needs two one-character words: most messages have fewer.
+    if list(map(len, words)).count(1) >= 2:
+        cls = b.translate(_B_CLASS_SPLIT)
+        if _SPLIT_PRE.search(cls) is not None:
+            joined = tuple(_joined_runs(folded, cls))
+    return SearchForms(texts, joined, literal, squeezed, tokens)
+
+
+# Squeezed form of each word seen (chat vocabulary is Zipfian: most words are found here).
+_SQUEEZED_WORDS: dict[str, str] = {}
+_MAX_SQUEEZED_WORDS = 200_000
+
+
+def squeeze_words(words: list[str]) -> tuple[str, list[str]]:
+    """``Squeezed(" " + " ".join(words) + " ").s`` and its words, with squeezing cached per word."""
+    cache = _SQUEEZED_WORDS
+    missing = set(words).difference(cache)
+    if missing:
+        if len(cache) + len(missing) > _MAX_SQUEEZED_WORDS:
+            cache.clear()
+            missing = set(words)
+        for w in missing:
+            cache[w] = Squeezed.squeeze(w)
+    out = list(map(cache.__getitem__, words))
+    if not out:
+        return " ", out
+    return " " + " ".join(out) + " ", out
 
 
 _MAX_JOINED = 40
@@ -830,13 +912,21 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
 def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
     # Step 1: clusters (skipped for safe text).
     signals: list[int]
-    if _is_safe(text):
-        w1 = text.lower()
+    lower: str | None = None  # the regex view's text, when it is just the lowercase original
+    b: bytes | None
+    if text.isascii():
+        w1 = lower = text.lower()
         omap: Sequence[int] = range(len(text) + 1)
         signals = []
+        b = w1.encode("ascii")
+    elif _is_safe(text):
+        w1 = lower = text.lower()
+        omap = range(len(text) + 1)
+        signals = []
+        b = _to_bytes(w1)
     else:
         w1, omap, signals = _cluster_pass(text, _words_cluster, _WORDS_TABLES)
-    b = _to_bytes(w1)
+        b = _to_bytes(w1)
     # Step 2: leet.
     variant: str | None = None
     if _has_leet(b):
@@ -847,16 +937,14 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
     # Step 3: Vietnamese words.
     has_vi = False
     if not b.isascii():
-        bad = False
-        for piece in set(b.split()):
-            if piece.isascii():
-                continue
-            p_bad, p_kept = _piece_info(piece)
-            bad = bad or p_bad
-            has_vi = has_vi or p_kept
+        bad, has_vi = _vi_info(b)
         if bad or (signals and has_vi):
             w1, has_vi = _fold_words(w1, signals)
-    return NormalizedText(text, TextView(w1, omap), variant, signals, has_vi)
+            b = None
+    nt = NormalizedText(text, TextView(w1, omap), variant, signals, has_vi)
+    nt._bytes = b
+    nt._lower = lower
+    return nt
 
 
 def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
@@ -930,24 +1018,39 @@ _DEFANG = re.compile(
 )
 
 
-def _links_view(view: TextView) -> TextView:
+# What any link in the links view needs, tested on plain lowercase text (ASCII and Vietnamese
+# letters, so the regex view is the text lowercased): a dot, or a defanged dot, between host
+# characters; a colon after a scheme; a bracketed IPv6 address.
+_LINK_HINT = re.compile(
+    r"[\w-](?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[\w-]"
+    r"|[^\W_]\s+(?:dot|\.)\s+[^\W_]|[\w+-]:|\[[\da-f:.]{2}"
+)
+
+
+def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
+    """The links view and the positions of the dots that were spaced (`` . ``, `` dot ``)."""
     text = view.text
     if not ("hxxp" in text or "." in text or "dot" in text or "。" in text):
-        return view
+        return view, frozenset()
     pieces: list[str] = []
     omap: list[int] = []
+    spaced: list[int] = []
     pos = 0
+    out_len = 0
     for m in _DEFANG.finditer(text):
         a, b = m.span()
         g = m.group()
         rep = "http" if g == "hxxp" else "."
+        if rep == "." and g[:1].isspace():
+            spaced.append(out_len + a - pos)
         pieces.append(text[pos:a])
         omap.extend(view.to_original[pos:a])
         pieces.append(rep)
         omap.extend([view.to_original[a]] * len(rep))
+        out_len += a - pos + len(rep)
         pos = b
     if pos == 0:
-        return view
+        return view, frozenset()
     pieces.append(text[pos:])
     omap.extend(view.to_original[pos:])  # includes the final entry
-    return TextView("".join(pieces), omap)
+    return TextView("".join(pieces), omap), frozenset(spaced)

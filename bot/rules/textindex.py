@@ -124,7 +124,11 @@ class WordIndex:
         self._main = self._build(main)
         self._literal = self._build(literal)
         self._fuzzy = fuzzy
+        self._fuzzy_min = min((length - k for k, length in fuzzy), default=0)
         self._fuzzy_cache: dict[str, tuple[tuple[int, int], ...]] = {}
+        # Squeezed words known to have no fuzzy candidate: most words of a message, ruled out
+        # together with one set difference.
+        self._fuzzy_none: set[str] = set()
 
     @staticmethod
     def _build(keys: dict[str, list[Any]]) -> ahocorasick.Automaton | None:
@@ -161,8 +165,8 @@ class WordIndex:
         found: dict[tuple[int, int, int], bool] = {}
         squeezed: list[Squeezed] = []
         if self._main is not None:
-            for t in forms.texts:
-                sq = Squeezed(" " + t + " ")
+            for t, s in zip(forms.texts, forms.squeezed, strict=True):
+                sq = Squeezed(" " + t + " ", s)
                 squeezed.append(sq)
                 self._scan(self._main, sq, nt, found, None)
             for word, positions in forms.joined:
@@ -171,7 +175,7 @@ class WordIndex:
         if self._literal is not None and forms.literal is not None:
             self._scan(self._literal, Squeezed(" " + forms.literal + " "), nt, found, None)
         if self._fuzzy:
-            self._fuzzy_scan(nt, squeezed, forms.joined, found)
+            self._fuzzy_scan(nt, squeezed, forms.tokens, forms.joined, found)
         if not found:
             return {}
         out: dict[Hashable, list[WordHit]] = {}
@@ -254,20 +258,37 @@ class WordIndex:
         if len(self._fuzzy_cache) > 50_000:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[token] = result
+        if not result:
+            if len(self._fuzzy_none) > 200_000:
+                self._fuzzy_none.clear()
+            self._fuzzy_none.add(token)
         return result
 
     def _fuzzy_scan(
         self,
         nt: NormalizedText,
         squeezed: list[Squeezed],
+        tokens: tuple[list[str], ...],
         joined: tuple[tuple[str, tuple[int, ...]], ...],
         found: dict[tuple[int, int, int], bool],
     ) -> None:
-        min_len = min(length - k for k, length in self._fuzzy)
-        for sq in squeezed:
+        min_len = self._fuzzy_min
+        none = self._fuzzy_none
+        for sq, words in zip(squeezed, tokens, strict=True):
+            maybe = set(words).difference(none)
+            if not maybe:
+                continue
+            for w in list(maybe):
+                if len(w) < min_len:
+                    none.add(w)  # too short for any entry
+                    maybe.discard(w)
+                elif not self._fuzzy_candidates(w):
+                    maybe.discard(w)
+            if not maybe:
+                continue
             for m in _TOKEN.finditer(sq.s):
                 token = m.group()
-                if len(token) < min_len:
+                if token not in maybe:
                     continue
                 cands = self._fuzzy_candidates(token)
                 if not cands:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.rules.linkscan import (
     MAX_CANDIDATES,
@@ -213,3 +215,19 @@ def test_pathological_text_scans_fast(name: str) -> None:
         best = min(best, time.perf_counter() - start)
         text += " "
     assert best < 0.05, f"{name}: {best * 1000:.1f} ms"
+
+
+# The cheap test on plain text that skips the links view must never hide a link.
+_PIECES = [*"ab.:/[](){}-_ @xtpsđờ", " dot ", "DOT", "hxxp", "com", "gg", "Ab"]
+_PLAIN = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@given(_PLAIN)
+@settings(max_examples=400, deadline=None)
+def test_plain_text_link_hint_never_hides_a_link(text: str) -> None:
+    from bot.rules.linkscan import scan
+    from bot.rules.normalize import normalize
+
+    nt = normalize(text)
+    if not nt.may_have_link:
+        assert scan(nt.links.text) == ()

@@ -19,13 +19,12 @@ from typing import Any
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
 from bot.rules.conditions.params import Window
 from bot.rules.conditions.rate import member_key
-from bot.rules.history import text_key
 
 
 def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
     def matcher(subject: Subject) -> Match | None:
         history = subject.ctx.history
-        key = text_key(subject.nt.text)
+        key = subject.text_key
         if history is None or not key:
             return None
         since = subject.message.timestamp - params.within

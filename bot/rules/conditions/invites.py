@@ -20,19 +20,20 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
-from bot.rules.conditions.links import may_have_link
-from bot.rules.linkscan import find_invites
+from bot.rules.linkscan import invite_of
 
 
 def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
     def matcher(subject: Subject) -> Match | None:
-        if not may_have_link(subject.message.text):
+        view, scanned = subject.links()
+        if view is None:
             return None
-        view = subject.nt.links
-        invites = find_invites(view.text)
-        if not invites:
+        for s in scanned:
+            first = invite_of(s)
+            if first is not None:
+                break
+        else:
             return None
-        first = invites[0]
         start, end = view.original_span(first.start, first.end)
         return Match(
             "invites", subject.nt.normalized_span(start, end), view.text[first.start : first.end]

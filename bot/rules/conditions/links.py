@@ -25,7 +25,7 @@ from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
 from bot.rules.conditions.params import Strict
-from bot.rules.linkscan import DomainSet, canonical_host, iter_links
+from bot.rules.linkscan import DomainSet, canonical_host
 
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
 
@@ -78,10 +78,11 @@ def _compile(
     unless = DomainSet(params.except_domains or ()) if isinstance(params, LinksFilter) else None
 
     def matcher(subject: Subject) -> Match | None:
-        if not may_have_link(subject.message.text):
+        view, scanned = subject.links()
+        if view is None:
             return None
-        view = subject.nt.links
-        for link in iter_links(view.text):
+        for s in scanned:
+            link = s.link
             if only and link.host not in only:
                 continue
             if unless and link.host in unless:

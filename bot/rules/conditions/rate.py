@@ -23,8 +23,7 @@ from bot.rules.conditions.params import Window
 
 def member_key(subject: Subject) -> tuple[str, str, str]:
     """The history key of the message's author."""
-    m = subject.message
-    return (str(m.platform), m.community_id, m.author.id)
+    return subject.member_key
 
 
 def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:

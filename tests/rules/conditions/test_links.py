@@ -37,6 +37,18 @@ ANY_LINK: list[tuple[str, bool]] = [
     ("Xin chào các bạn. Hôm nay trời đẹp quá!", False),
     ("hello everyone", False),
     ("", False),
+    # a spaced dot or a title-case suffix followed by more words reads as a sentence, not a link
+    ("I did it . It was fun", False),
+    ("the dot com bubble", False),
+    ("Hi.How are you", False),
+    ("ok . so what", False),
+    ("visit evil dot com/x now", True),
+    ("evil . com/free", True),
+    ("it . it", True),
+    ("go to Evil.Com", True),
+    ("go to evil.com now", True),
+    ("https://Hi.How/are", True),
+    ("www.Hi.How are you", True),
 ]
 
 

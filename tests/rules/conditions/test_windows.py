@@ -52,3 +52,20 @@ def test_history_is_bounded() -> None:
             h.record(("d", "c", str(i)), T0 + timedelta(seconds=j), "x")
     assert len(h) == 100
     assert h.count_since(("d", "c", "999"), T0) == 10
+
+
+def test_history_counts_a_late_message_in_time_order() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.rules.history import History
+
+    h = History()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    key = ("discord", "g", "1")
+    h.record(key, t0 + timedelta(seconds=10), "a")
+    h.record(key, t0 + timedelta(seconds=20), "b")
+    h.record(key, t0 + timedelta(seconds=5), "a")  # arrives late
+    assert h.count_since(key, t0 + timedelta(seconds=6)) == 2
+    assert h.count_since(key, t0) == 3
+    assert h.count_same_since(key, "a", t0) == 2
+    assert h.count_same_since(key, "a", t0 + timedelta(seconds=6)) == 1
