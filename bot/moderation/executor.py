@@ -33,6 +33,9 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 SANCTION_KINDS = frozenset({"warn", "mute", "kick", "ban"})
+# Posts about a case (the warn reply, rule replies, the log entry): with ``follow_up`` they are sent
+# after ``execute`` returns, so they never hold up the delete, the sanction or the next message.
+MESSAGE_KINDS = frozenset({"warn", "reply", "alert", "log"})
 # The platform right each action needs, for the one-alert-per-missing-right rule.
 _RIGHT = {
     "delete": "delete messages",
@@ -187,6 +190,8 @@ class Executor:
     max_rate_limit_waits: int = 20
     _alerted: set[tuple[str, str, str]] = field(default_factory=set)
     _pks: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # Per member, the latest background task posting follow-ups (each waits for the one before).
+    _follow_ups: dict[tuple[str, str, str], asyncio.Task[None]] = field(default_factory=dict)
 
     def add_platform(self, platform: Platform, bot_id: str | None = None) -> None:
         """Register a connected platform (and the bot's own user id there)."""
@@ -362,8 +367,15 @@ class Executor:
             )
         return acts
 
-    async def execute(self, intent: Intent, policy: Policy = Policy()) -> Outcome:
-        """Record the intent (case, actions, strikes, reversal) in one transaction, then act."""
+    async def execute(
+        self, intent: Intent, policy: Policy = Policy(), *, follow_up: bool = False
+    ) -> Outcome:
+        """Record the intent (case, actions, strikes, reversal) in one transaction, then act.
+
+        ``follow_up=True`` (the live pipeline): the delete and the sanction are carried out before
+        returning; the posts (warn, replies, log entry) go out afterwards in a background task,
+        in order per member, and show as pending in the returned outcome. ``drain`` waits for them.
+        """
         verdict = can_act(
             self._actor(intent, policy),
             Subject(intent.member.id, privilege_of(intent.member, policy.moderator_roles)),
@@ -442,9 +454,14 @@ class Executor:
         if self.after_commit is not None:
             await self.after_commit(case_id)
         outcomes: list[ActionOutcome] = []
+        later: list[tuple[int, case_store.ActionIntent]] = []
         for aid, act in zip(action_ids, planned, strict=True):
             if refused is not None and act.kind in SANCTION_KINDS:
                 outcomes.append(ActionOutcome(aid, act.kind, case_store.REFUSED, refused.detail))
+                continue
+            if follow_up and act.kind in MESSAGE_KINDS:
+                later.append((aid, act))
+                outcomes.append(ActionOutcome(aid, act.kind, case_store.PENDING))
                 continue
             outcomes.append(
                 await self._perform(
@@ -458,7 +475,52 @@ class Executor:
                     case_id,
                 )
             )
+        if later:
+            self._post_later(intent, reason, case_id, later)
         return Outcome(case_id, esc, sanction, tuple(outcomes), refused, reversal_due)
+
+    def _post_later(
+        self,
+        intent: Intent,
+        reason: str,
+        case_id: int,
+        actions: list[tuple[int, case_store.ActionIntent]],
+    ) -> None:
+        """Send a case's posts in the background, after the member's earlier cases' posts."""
+        key = (str(intent.platform), intent.community_id, intent.member.id)
+        before = self._follow_ups.get(key)
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.wait({before})  # its outcome is its own; only the order matters
+            for aid, act in actions:
+                try:
+                    await self._perform(
+                        aid,
+                        act.kind,
+                        act.params,
+                        key[0],
+                        key[1],
+                        key[2],
+                        reason,
+                        case_id,
+                    )
+                except Exception:  # logged; the action stays pending and is replayed at start
+                    log.exception("follow_up_failed", case=case_id, action=act.kind)
+
+        task = asyncio.create_task(run())
+        self._follow_ups[key] = task
+
+        def done(t: asyncio.Task[None]) -> None:
+            if self._follow_ups.get(key) is t:
+                del self._follow_ups[key]
+
+        task.add_done_callback(done)
+
+    async def drain(self) -> None:
+        """Wait for the posts still going out in the background (bound it with a timeout)."""
+        while self._follow_ups:
+            await asyncio.wait(set(self._follow_ups.values()))
 
     # -- acting ----------------------------------------------------------------------------------
 

@@ -91,6 +91,9 @@ class Pipeline:
         # and toxicity rules follow in a background task, so a slow scorer never delays a word rule.
         # True (the playground): wait for the score and decide everything together.
         self.wait_for_scores = wait_for_scores
+        # A live bot posts warnings and log entries after the delete and the sanction, in the
+        # background, so they never hold up the member's next message (see Executor.execute).
+        self.follow_up = not wait_for_scores
         self._background: set[asyncio.Task[None]] = set()
         self.executor = executor
         self.clock = clock
@@ -210,7 +213,9 @@ class Pipeline:
             decision = engine.decide(message, EvalContext(now=now, history=self.history))
             outcome = None
             if decision.matches:
-                outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+                outcome = await self.executor.execute(
+                    intent_from(decision, now, ruleset), policy, follow_up=self.follow_up
+                )
             if not decision.enforced:
                 task = asyncio.create_task(self._score_later(message, now, decision))
                 self._background.add(task)
@@ -232,7 +237,9 @@ class Pipeline:
                 return held
         if not decision.matches:
             return Handled(decision, None)
-        outcome = await self.executor.execute(intent_from(decision, now, ruleset), policy)
+        outcome = await self.executor.execute(
+            intent_from(decision, now, ruleset), policy, follow_up=self.follow_up
+        )
         return Handled(decision, outcome)
 
     async def _score(self, message: Message) -> tuple[Mapping[str, float] | None, str | None]:
@@ -288,14 +295,18 @@ class Pipeline:
                 merge_all(m.actions for m in late if m.mode == "enforce"),
                 merge_all(m.actions for m in late if m.mode == "shadow"),
             )
-            await self.executor.execute(intent_from(decision, now, ruleset), policy)
+            await self.executor.execute(
+                intent_from(decision, now, ruleset), policy, follow_up=self.follow_up
+            )
         except Exception:  # a background failure must be logged, never lost silently
             log.exception("toxicity_pass_failed", message=message.message_id)
 
     async def drain(self) -> None:
-        """Wait for background toxicity passes (callers bound it with ``asyncio.timeout``)."""
-        if self._background:
+        """Wait for background toxicity passes and the posts still going out (callers bound it
+        with ``asyncio.timeout``)."""
+        while self._background:
             await asyncio.wait(set(self._background))
+        await self.executor.drain()
 
     async def _hold(self, decision: Decision, now: datetime, error: str) -> Handled:
         """``toxicity.on_error: hold``: delete the message and alert moderators to review it."""
@@ -306,7 +317,7 @@ class Pipeline:
             actions=intent.actions.merge(ActionSet(delete=True, alert=True)),
             reason="; ".join(r for r in (intent.reason, held) if r),
         )
-        outcome = await self.executor.execute(intent, self.policy)
+        outcome = await self.executor.execute(intent, self.policy, follow_up=self.follow_up)
         return Handled(decision, outcome)
 
 

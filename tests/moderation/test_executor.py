@@ -268,3 +268,61 @@ async def test_thousand_concurrent_offences_by_fifty_members(db: Database) -> No
         assert row is not None and tuple(row) == (20, 20)
     counts = Counter(c.method for c in p.done)
     assert counts["ban"] == 50 and counts["mute"] == 50 and counts["send_message"] == 50
+
+
+class SlowPosts(RecordingPlatform):
+    """Posts (send_message, post_log) wait until ``gate`` is set; deletes and sanctions do not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def send_message(
+        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+    ) -> str | None:
+        await self.gate.wait()
+        return await super().send_message(community_id, channel_id, text, reply_to)
+
+    async def post_log(self, community_id: str, entry: object) -> None:
+        await self.gate.wait()
+        await super().post_log(community_id, entry)  # type: ignore[arg-type]
+
+
+async def test_follow_up_posts_never_hold_up_the_delete_or_the_sanction(db: Database) -> None:
+    platform = SlowPosts()
+    ex = make(db, platform)
+    # Strike 1 → warn (a post); strikes 2-3 → mute: the second case must not wait for the first's posts.
+    first = await ex.execute(intent(ActionSet(delete=True, strikes=1)), POLICY, follow_up=True)
+    second = await ex.execute(
+        intent(ActionSet(delete=True, strikes=2), msg="m2"), POLICY, follow_up=True
+    )
+    assert platform.methods() == ["delete_message", "delete_message", "mute"]
+    assert {a.kind: a.status for a in first.actions} == {
+        "delete": "done",
+        "warn": "pending",
+        "log": "pending",
+    }
+    assert {a.kind: a.status for a in second.actions}["mute"] == "done"
+    platform.gate.set()
+    await ex.drain()
+    # The posts went out afterwards, in the member's case order, and were marked done.
+    posts = [c for c in platform.done if c.method in ("send_message", "post_log")]
+    assert [c.method for c in posts] == ["send_message", "post_log", "post_log"]
+    assert [e.case_id for e in platform.logs] == [first.case_id, second.case_id]
+    for case_id in (first.case_id, second.case_id):
+        case = await cases.get_case(db, case_id)
+        assert case is not None and all(a.status == "done" for a in case.actions)
+
+
+async def test_follow_up_posts_left_pending_are_replayed(db: Database, tmp_path: Path) -> None:
+    platform = SlowPosts()
+    ex = make(db, platform)
+    out = await ex.execute(intent(ActionSet(delete=True, strikes=1)), POLICY, follow_up=True)
+    # The process stops before the posts went out: they stay pending, the next start sends them.
+    for task in list(ex._follow_ups.values()):
+        task.cancel()
+    await asyncio.sleep(0)
+    later = make(db)
+    assert await later.replay_pending() == 2
+    case = await cases.get_case(db, out.case_id)
+    assert case is not None and [a.status for a in case.actions] == ["done", "done", "done"]

@@ -63,6 +63,11 @@ def configure_endpoints(api_url: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+# At stop, how long the pipeline's background posts may take before the HTTP session closes (the
+# app gives a platform 4 s to stop; what is left stays pending and is replayed at the next start).
+DRAIN_TIMEOUT = 2.5
+
+
 class _Client(discord.Client):
     """The discord.py client; every event goes straight to the platform."""
 
@@ -141,6 +146,7 @@ class DiscordPlatform:
         self._delete_queue: dict[int, list[tuple[int, str, asyncio.Future[None]]]] = {}
         self._deleting: set[int] = set()
         self._drains: set[asyncio.Task[None]] = set()
+        self._drain_pipeline: Callable[[], Awaitable[None]] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -157,6 +163,7 @@ class DiscordPlatform:
         the log channel and moderator roles are read from its current rules.
         """
         if pipeline is not None:
+            self._drain_pipeline = pipeline.drain
             self.handler = pipeline.handle
             self.log_channel = lambda: pipeline.ruleset.channels.log.get("discord")
             self.moderator_roles = lambda: pipeline.ruleset.roles.moderators
@@ -197,6 +204,11 @@ class DiscordPlatform:
         """Close the gateway and the HTTP session."""
         if self.commands is not None:
             await self.commands.context.flush()
+        if self._drain_pipeline is not None and not self.client.is_closed():
+            # Warnings and log entries the pipeline still sends in the background go out first.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_TIMEOUT):
+                    await self._drain_pipeline()
         await self.client.close()
         if self._task is not None:
             self._task.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +53,8 @@ ALLOWED_UPDATES = (
 # mutes itself, so the platform-side end only needs to be safely in the future.
 _MIN_RESTRICTION = timedelta(seconds=35)
 _NO_PERMISSIONS = ChatPermissions.no_permissions()
+# At stop, how long the pipeline's background posts may take (the app gives a platform 4 s to stop).
+DRAIN_TIMEOUT = 2.5
 
 
 class _TolerantBot(ExtBot[None]):
@@ -184,6 +187,13 @@ class TelegramPlatform:
                 await self.app.updater.stop()
             if self.app.running:
                 await self.app.stop()
+            drain = getattr(self._pipeline, "drain", None)
+            if drain is not None:
+                # Warnings and log entries still going out in the background are sent before the
+                # HTTP clients close; what is left stays pending and is replayed at the next start.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(DRAIN_TIMEOUT):
+                        await drain()
         finally:
             await self.app.shutdown()
             self.stopped.set()
