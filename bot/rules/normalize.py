@@ -37,10 +37,30 @@ Other views: ``regex`` (invisibles removed, NFKC + case folding, nothing else), 
 regex view with defanged forms undone: ``hxxp``, ``[.]``, ``(.)``, ``{.}``, ``[dot]``, ``(dot)``,
 `` dot `` and `` . `` between alphanumerics, ``。``) and ``nfkc`` (the original after NFKC only).
 
-Fast paths: ASCII text, and text of printable ASCII plus precomposed Vietnamese letters, skip step
-1 (identity maps, ``range``); the later steps work on a one-byte-per-character encoding with
-``bytes.translate`` and substring tests, and do per-word Python work only when a cheap test says
-so.
+Fast paths: ASCII text, and text of printable ASCII plus precomposed Vietnamese letters (one
+compiled character-class search), skip step 1 (identity maps, ``range``); the later steps work on
+a one-byte-per-character encoding with ``bytes.translate`` and substring tests, and do per-word
+Python work only when a cheap test says so. Per-word results that chat repeats (Zipfian
+vocabulary) are kept in bounded caches and looked up for a whole message with C-level set
+operations: the Vietnamese classification of each whitespace chunk (``_vi_info``), the squeezed
+form of each search word (``squeeze_words``), leet replacements per token. The plain text's
+lowercase form is the regex view as is (``_lower``), and ``may_have_link`` decides with one
+substring test and one regex search whether the links view is needed at all.
+
+Other text (step 1): per-character work goes through ``str.translate`` tables filled on first use
+(one miss fills the output, length and signal tables together); a long message's new characters
+are first classified in one pass (``_prefill``: a character with no decomposition, no look-alike
+and no mark is kept, or case-folded, without calling the cluster functions), so random Unicode
+costs a dictionary lookup a character. Runs of marks are found with a BMP character-class pattern
+(astral marks are first mapped to a BMP mark, 1:1), and a run of more than 32 marks on one base is
+cut into bounded clusters whose extra marks are orphans (dropped), so zalgo stays linear.
+
+Work bound: the views cover at most ``MAX_CHARS`` (8,192) characters of a message - twice the
+longest message Discord (4,000) or Telegram (4,096) sends, so every real message is normalized
+whole. Of a longer text (the console, a replay, a pathological input) the views, and the text
+conditions that read ``source`` (``caps``, ``emoji``, text mentions), see the first ``MAX_CHARS``
+characters: a 100,000-character message of any kind is decided in a few milliseconds. Spans and
+maps stay inside the original (the last map entry is the length of the part covered).
 """
 
 from __future__ import annotations
@@ -49,9 +69,10 @@ import codecs
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate, chain, repeat
 from typing import NamedTuple
 
 from bot.rules.vietnamese import VI_LETTERS, VI_LOWER, fold, is_syllable
@@ -76,7 +97,7 @@ class TextView:
     """A derived text and, for each of its characters, the original character it came from."""
 
     text: str
-    to_original: Sequence[int]  # len(text) + 1 entries, non-decreasing; the last is len(original)
+    to_original: Sequence[int]  # len(text) + 1 entries, non-decreasing; last: len(original covered)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """A span of ``text`` as a span of the original (end exclusive, never outside it)."""
@@ -135,11 +156,23 @@ _DECODING += "".join(chr(0xE100 + i) for i in range(256 - len(_DECODING)))
 _ENCODING_MAP = codecs.charmap_build(_DECODING)
 
 
+class _PlaceholderTable(dict[int, str]):
+    """``str.translate`` table: any character to the alphanumeric or the other placeholder."""
+
+    def __missing__(self, cp: int) -> str:
+        value = _P_OTHER_ALNUM if chr(cp).isalnum() else _P_OTHER_SEP
+        if len(self) < 200_000:
+            self[cp] = value
+        return value
+
+
+_PLACEHOLDERS = _PlaceholderTable()
+
+
 def _placeholder_errors(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    part = exc.object[exc.start : exc.end]
-    return "".join(_P_OTHER_ALNUM if c.isalnum() else _P_OTHER_SEP for c in part), exc.end
+    return exc.object[exc.start : exc.end].translate(_PLACEHOLDERS), exc.end
 
 
 codecs.register_error("modbot-placeholder", _placeholder_errors)
@@ -383,23 +416,27 @@ def _is_safe(text: str) -> bool:
 
 
 @cache
-def _attached_runs() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _attached_runs() -> tuple[re.Pattern[str], dict[int, str], frozenset[int]]:
     """Runs of combining marks and invisible characters (built on first need, ~70 ms).
 
-    Two patterns: BMP only (compiled to a bitmap, O(1) a character) and full (a range list).
+    A pattern of the BMP ones (compiled to a bitmap, O(1) a character) and a ``str.translate``
+    table that turns the others into a BMP combining mark: a pattern with astral ranges checks
+    them one by one for every character, 100 times slower on a long message.
     """
     ranges = ((0, 0x20000), (0xE0000, 0xE1000))
     chars = [chr(cp) for lo, hi in ranges for cp in range(lo, hi) if _is_attached(chr(cp))]
+    bmp = [c for c in chars if c < "\U00010000"]
+    pattern = re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in bmp) + "]+")
+    lift = {ord(c): "\u0300" for c in chars if c >= "\U00010000"}
+    return pattern, lift, frozenset(map(ord, chars))
 
-    def pattern(cs: list[str]) -> re.Pattern[str]:
-        return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in cs) + "]+")
 
-    return pattern([c for c in chars if c < "\U00010000"]), pattern(chars)
-
-
-def _attached_run(text: str) -> re.Pattern[str]:
-    bmp, full = _attached_runs()
-    return bmp if max(text, default="a") < "\U00010000" else full
+def _attached_iter(text: str) -> Iterator[re.Match[str]]:
+    """The runs of attached characters of ``text`` (spans index ``text``)."""
+    pattern, lift, _ = _attached_runs()
+    if max(text, default="a") >= "\U00010000":
+        text = text.translate(lift)  # 1:1, astral marks made BMP ones
+    return pattern.finditer(text)
 
 
 class _CharTable(dict[int, str]):
@@ -409,17 +446,22 @@ class _CharTable(dict[int, str]):
         super().__init__()
         self._fn = fn
         self._part = part
+        self.siblings: tuple[_CharTable, ...] = ()
 
     def __missing__(self, cp: int) -> str:
         res, signal = self._fn(chr(cp))
-        value = (res, chr(len(res)), "\x01" if signal else "\x00")[self._part]
+        values = (res, chr(len(res)), "\x01" if signal else "\x00")
         if len(self) < 200_000:
-            self[cp] = value
-        return value
+            for table, value in zip(self.siblings, values, strict=True):
+                table[cp] = value  # one call fills the three tables
+        return values[self._part]
 
 
 def _tables(fn: Callable[[str], tuple[str, bool]]) -> tuple[_CharTable, _CharTable, _CharTable]:
-    return _CharTable(fn, 0), _CharTable(fn, 1), _CharTable(fn, 2)
+    tables = (_CharTable(fn, 0), _CharTable(fn, 1), _CharTable(fn, 2))
+    for table in tables:
+        table.siblings = tables
+    return tables
 
 
 def _cluster_pass(
@@ -431,12 +473,14 @@ def _cluster_pass(
 
     Returns the text, its map to the original and the obfuscation signal positions.
     """
+    if len(text) > 64:
+        _prefill(text)
     values, lengths, flags = tables
     out: list[str] = []
     lens: list[str] = []
     sigs: list[str] = []
     pos = 0
-    for m in _attached_run(text).finditer(text):
+    for m in _attached_iter(text):
         i, j = m.span()
         base = i - 1 if i > pos else i  # marks belong to the character before them
         stretch = text[pos:base]
@@ -467,26 +511,94 @@ def _cluster_pass(
         omap: Sequence[int] = range(n + 1)
         if "\x01" not in flag_codes:
             return result, omap, []
-    import numpy as np  # only for text that needs per-character maps
-
-    la = np.frombuffer(len_codes.encode("latin-1"), dtype=np.uint8).astype(np.int64)
+    la = len_codes.encode("latin-1")  # output length of each original character
     if len(result) != n or len_codes.count("\x01") != n:
-        omap_list: list[int] = np.repeat(np.arange(n), la).tolist()
+        omap_list: list[int] = list(chain.from_iterable(map(repeat, range(n), la)))
         omap_list.append(n)
         omap = omap_list
     signals: list[int] = []
     if "\x01" in flag_codes:
-        sa = np.frombuffer(flag_codes.encode("latin-1"), dtype=np.uint8).nonzero()[0]
-        starts = (np.cumsum(la) - la)[sa]
-        ln = la[sa]
-        marked = set(starts[ln > 0].tolist()) | set((starts + ln).tolist())
-        marked |= set((starts - 1)[ln == 0].tolist())
+        starts = list(accumulate(la, initial=0))  # where each original character's output starts
+        marked: set[int] = set()
+        for i, flag in enumerate(flag_codes.encode("latin-1")):
+            if flag:
+                start, length = starts[i], la[i]
+                marked.add(start if length else start - 1)
+                marked.add(start + length)
         signals = sorted(p for p in marked if 0 <= p <= len(result))
     return result, omap, signals
 
 
 _WORDS_TABLES = _tables(_words_cluster)
 _REGEX_TABLES = _tables(_regex_cluster)
+
+
+# Code points _prefill found not simple (they go through the cluster functions).
+_NOT_SIMPLE: set[int] = set()
+
+
+def _attached_set() -> frozenset[int]:
+    return _attached_runs()[2]
+
+
+def _simple(c: str, look: dict[str, str], attached: frozenset[int]) -> str | None:
+    """What both views make of a lone character that needs no cluster work, or None.
+
+    Simple: no compatibility or canonical decomposition (NFKD; Hangul syllables too, whose
+    decomposition starts with no Latin letter), no look-alike, no mark or invisible; the result is
+    its case folding when that is one such character too. No obfuscation signal.
+    """
+    cp = ord(c)
+    if cp in attached or c in look:
+        return None
+    if not (unicodedata.is_normalized("NFKD", c) or 0xAC00 <= cp <= 0xD7A3):
+        return None
+    f = c.casefold()
+    if f == c:
+        return c
+    if len(f) != 1 or f in look or f.casefold() != f or not unicodedata.is_normalized("NFKD", f):
+        return None
+    return f
+
+
+def _prefill(text: str) -> None:
+    """Enter the text's new *simple* characters (see ``_simple``) in the tables in one pass.
+
+    Both views keep a simple character (or its one-character case folding) with no signal. Most
+    characters of a long message in another script, or of random Unicode, are simple: this spares
+    each of them the cluster functions and three table misses.
+    """
+    words = _WORDS_TABLES[0]
+    if len(words) >= 200_000:
+        return
+    missing = set(map(ord, text)).difference(words)
+    missing.difference_update(_NOT_SIMPLE)
+    if not missing:
+        return
+    look = _lookalikes()
+    attached = _attached_set()
+    keys: list[int] = []
+    outs: list[str] = []
+    for cp in missing:
+        out = _simple(chr(cp), look, attached)
+        if out is None:
+            if len(_NOT_SIMPLE) < 200_000:
+                _NOT_SIMPLE.add(cp)
+        else:
+            keys.append(cp)
+            outs.append(out)
+    if not keys:
+        return
+    one = dict.fromkeys(keys, "\x01")
+    none = dict.fromkeys(keys, "\x00")
+    for values, lengths, flags in (_WORDS_TABLES, _REGEX_TABLES):
+        values.update(zip(keys, outs, strict=True))
+        lengths.update(one)
+        flags.update(none)
+    if len(_PLACEHOLDERS) < 200_000:
+        _PLACEHOLDERS.update(
+            (ord(c), _P_OTHER_ALNUM if c.isalnum() else _P_OTHER_SEP) for c in outs
+        )
 
 
 # --------------------------------------------------------------------------------- search forms
@@ -705,6 +817,7 @@ class NormalizedText:
         "_nfkc",
         "_regex",
         "_signals",
+        "_src",
         "_strict",
         "_variant",
         "original",
@@ -721,6 +834,7 @@ class NormalizedText:
         has_vi: bool,
     ) -> None:
         self.original = original
+        self._src = original  # what the views cover: the original, up to MAX_CHARS characters
         self.words = words
         self.text = words.text
         self._variant = variant
@@ -746,7 +860,7 @@ class NormalizedText:
             if lower is not None:
                 self._regex = TextView(lower, range(len(lower) + 1))
             else:
-                self._regex = _regex_view(self.original)
+                self._regex = _regex_view(self._src)
         return self._regex
 
     @property
@@ -773,10 +887,15 @@ class NormalizedText:
         return _LINK_HINT.search(lower) is not None
 
     @property
+    def source(self) -> str:
+        """What the views cover: the original, or its first MAX_CHARS characters if longer."""
+        return self._src
+
+    @property
     def nfkc(self) -> str:
-        """The original after NFKC only (for ``caps``)."""
+        """The original after NFKC only (for ``caps``; up to MAX_CHARS characters)."""
         if self._nfkc is None:
-            o = self.original
+            o = self._src
             self._nfkc = o if o.isascii() else unicodedata.normalize("NFKC", o)
         return self._nfkc
 
@@ -947,15 +1066,18 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
     return nt
 
 
+# A word (run of letters) holding a Vietnamese letter; other words fold to themselves. The
+# lookbehind starts a match only at a word's start, so the lookahead scans each word once.
+_VI_WORD = re.compile(r"(?<![^\W\d_])(?=[^\W\d_]*?[" + "".join(sorted(VI_LETTERS)) + r"])[^\W\d_]+")
+
+
 def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
     """Fold each diacritic word that is not a clean syllable; report whether any stayed."""
     out: list[str] = []
     pos = 0
     kept = False
-    for m in _LETTER_RUN.finditer(text):
+    for m in _VI_WORD.finditer(text):
         w = m.group()
-        if w.isascii():
-            continue
         a, b = m.span()
         k = bisect_left(signals, a)
         clean = k >= len(signals) or signals[k] >= b
@@ -969,8 +1091,18 @@ def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
     return "".join(out), kept
 
 
+# Work bound: the views cover at most this many characters of a message, twice the longest a
+# platform sends (Discord 4,000, Telegram 4,096), so every real message is normalized whole and a
+# pathological one (100,000 characters of random Unicode, zalgo, emoji...) costs a bounded time.
+MAX_CHARS = 8192
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalize one message (see the module docstring); views are computed lazily."""
+    if len(text) > MAX_CHARS:
+        nt = _words_pipeline(text[:MAX_CHARS])
+        nt.original = text
+        return nt
     return _words_pipeline(text)
 
 

@@ -181,3 +181,30 @@ def test_span_maps_in_range_and_monotonic(message: str) -> None:
 def test_idempotent(message: str) -> None:
     once = normalize(message).text
     assert normalize(once).text == once
+
+
+def test_simple_characters_are_what_the_cluster_functions_make_of_them() -> None:
+    # The bulk path for long messages (_prefill) must agree with the per-cluster one.
+    from bot.rules import normalize as n
+
+    look, attached = n._lookalikes(), n._attached_set()
+    for cp in [*range(0x20, 0x20000, 7), *range(0xAC00, 0xAD00), *range(0xE0000, 0xE0200, 3)]:
+        if 0xD800 <= cp < 0xE000:
+            continue
+        c = chr(cp)
+        out = n._simple(c, look, attached)
+        if out is not None:
+            assert n._words_cluster.__wrapped__(c) == (out, False), hex(cp)
+            assert n._regex_cluster.__wrapped__(c) == (out, False), hex(cp)
+
+
+def test_long_messages_are_normalized_up_to_the_bound() -> None:
+    from bot.rules.normalize import MAX_CHARS
+
+    text = "x " * MAX_CHARS + "fuck"
+    nt = normalize(text)
+    assert nt.original == text
+    assert len(nt.text) == MAX_CHARS
+    assert nt.original_span(0, len(nt.text)) == (0, MAX_CHARS)
+    # Every real message (Discord 4,000, Telegram 4,096 characters) is normalized whole.
+    assert normalize("a " * 2048 + "ѕһіt").text.endswith("shit")

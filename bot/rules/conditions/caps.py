@@ -40,7 +40,7 @@ def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContex
     fewest_capitals = params.at_least * params.min_length
 
     def matcher(subject: Subject) -> Match | None:
-        text = subject.message.text
+        text = subject.nt.source  # the message, up to normalize.MAX_CHARS characters
         # Cheap exits first: most messages are short or have few capitals, and a match needs at
         # least at_least * min_length of them.
         if len(text) < params.min_length or text.islower():

@@ -44,9 +44,7 @@ def count_emoji(text: str) -> int:
     first = _ANY.search(text)
     if first is None:
         return 0
-    return sum(1 for _ in _EMOJI.finditer(text, first.start()))
+    return len(_EMOJI.findall(text, first.start()))
 
 
-CONDITION = count_condition(
-    "emoji", lambda s: count_emoji(s.message.text), "number of emoji", "emoji"
-)
+CONDITION = count_condition("emoji", lambda s: count_emoji(s.nt.source), "number of emoji", "emoji")

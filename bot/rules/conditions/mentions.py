@@ -30,6 +30,7 @@ def mentioned_ids(subject: Subject) -> set[str]:
     text = subject.message.text
     if "@" not in text:
         return set()
+    text = subject.nt.source  # up to normalize.MAX_CHARS characters, like every text view
     found: set[str] = set()
     for m in _TEXT_MENTION.finditer(text):
         if m.group(1):
