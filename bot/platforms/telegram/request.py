@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 Timeout = float | None | DefaultValue[float] | DefaultValue[None]
 
@@ -33,6 +37,7 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
@@ -81,7 +86,8 @@ class AiohttpRequest(BaseRequest):
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
         pool = None if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
@@ -96,14 +102,25 @@ class AiohttpRequest(BaseRequest):
                         form.add_field(name, part)
                 body = form
             else:
-                body = request_data.json_parameters
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=pool, sock_connect=connect, sock_read=read
-        )
+                # Encoded here as aiohttp's FormData would (same bytes), without its per-request
+                # FormData/payload objects: most Bot API calls are a few short fields.
+                body = urlencode(list(request_data.json_parameters.items()), doseq=True).encode()
+                headers = _FORM
+        timeout = self._timeouts.get((pool, connect, read))
+        if timeout is None:
+            timeout = self._timeouts[(pool, connect, read)] = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
+            )
         try:
             proxy, proxy_auth = self._proxy(url)
             async with self._session.request(
-                method, url, data=body, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as exc:
