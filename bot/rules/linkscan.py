@@ -242,15 +242,21 @@ def _bare(candidate: str) -> tuple[int, str, int]:
     return len(raw), host, _bare_kind(host)
 
 
-def _scan_iter(text: str) -> Iterator[_Scanned]:
-    if not _maybe_links(text):
-        return
+def _scan_iter(text: str, budget: int = MAX_CANDIDATES) -> Iterator[_Scanned]:
+    for item in _scan_counted(text, budget):
+        if item is not None:
+            yield item
+
+
+def _scan_counted(text: str, budget: int) -> Iterator[_Scanned | None]:
+    """The links of ``text``; a None after each candidate examined (to count them)."""
     skip_until = 0
     # A link-worthy domain right before "@" ("youtube.com@evil.com"): its start and end.
     userinfo = (-1, -1)
     for count, m in enumerate(_CANDIDATE.finditer(text)):
-        if count >= MAX_CANDIDATES:
+        if count >= budget:
             return
+        yield None
         start = m.start()
         if start < skip_until:
             continue
@@ -298,10 +304,55 @@ def _scan_iter(text: str) -> Iterator[_Scanned]:
         )
 
 
+# A link never spans whitespace, and every candidate's context (the character before it, what
+# follows it) stops at whitespace too: the text is scanned one whitespace-separated chunk at a
+# time, only the chunks that can hold a candidate (a dot, a colon or a bracket), and each chunk's
+# result is cached - chat repeats its links. Candidates are counted across chunks for the cap.
+_CHUNK = re.compile(rf"(?<!\S)[^\s:\[{_DOTS}]*+[:\[{_DOTS}]\S*+")
+_CHUNKS: dict[str, tuple[tuple[_Scanned, ...], int]] = {}
+
+
+def _scan_chunk(chunk: str, budget: int) -> tuple[tuple[_Scanned, ...], int]:
+    found: list[_Scanned] = []
+    used = 0
+    for item in _scan_counted(chunk, budget):
+        if item is None:
+            used += 1
+        else:
+            found.append(item)
+    return tuple(found), used
+
+
+def _shifted(s: _Scanned, base: int) -> _Scanned:
+    link = s.link
+    return _Scanned(Link(link.start + base, link.end + base, link.url, link.host), s.scheme, s.path)
+
+
 @functools.lru_cache(maxsize=256)
 def _scan(text: str) -> tuple[_Scanned, ...]:
     # Cached by text: every links/invites rule of a rule set scans the same view of one message.
-    return tuple(_scan_iter(text))
+    if not _maybe_links(text):
+        return ()
+    out: list[_Scanned] = []
+    budget = MAX_CANDIDATES
+    for m in _CHUNK.finditer(text):
+        chunk = m.group()
+        result = _CHUNKS.get(chunk)
+        if result is None:
+            result = _scan_chunk(chunk, MAX_CANDIDATES)
+            if len(chunk) <= 512:
+                if len(_CHUNKS) >= 50_000:
+                    _CHUNKS.clear()
+                _CHUNKS[chunk] = result
+        found, used = result
+        if used > budget:
+            found, used = _scan_chunk(chunk, budget)
+        base = m.start()
+        out.extend(_shifted(s, base) if base else s for s in found)
+        budget -= used
+        if budget <= 0:
+            break
+    return tuple(out)
 
 
 Scanned = _Scanned

@@ -887,6 +887,11 @@ class NormalizedText:
         return _LINK_HINT.search(lower) is not None
 
     @property
+    def plain(self) -> bool:
+        """The message is ASCII and Vietnamese letters only (no emoji, marks or look-alikes)."""
+        return self._lower is not None
+
+    @property
     def source(self) -> str:
         """What the views cover: the original, or its first MAX_CHARS characters if longer."""
         return self._src
@@ -1159,10 +1164,21 @@ _LINK_HINT = re.compile(
 )
 
 
+_SPACED_HINT = re.compile(r"\s(?:\.|dot)")
+
+
 def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
     """The links view and the positions of the dots that were spaced (`` . ``, `` dot ``)."""
     text = view.text
-    if not ("hxxp" in text or "." in text or "dot" in text or "。" in text):
+    # No defanged form in most messages: substring tests, not the slower regex scan.
+    if not (
+        "hxxp" in text
+        or "[" in text
+        or "(" in text
+        or "{" in text
+        or "。" in text
+        or (("." in text or "dot" in text) and _SPACED_HINT.search(text) is not None)
+    ):
         return view, frozenset()
     pieces: list[str] = []
     omap: list[int] = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from bot.rules.conditions.base import Subject
 from bot.rules.conditions.counts import count_condition
 
 _PICTO = (
@@ -47,4 +48,11 @@ def count_emoji(text: str) -> int:
     return len(_EMOJI.findall(text, first.start()))
 
 
-CONDITION = count_condition("emoji", lambda s: count_emoji(s.nt.source), "number of emoji", "emoji")
+def _count(subject: Subject) -> int:
+    nt = subject.nt
+    if nt.plain and "<" not in nt.source:
+        return 0  # ASCII and Vietnamese letters only: no emoji
+    return count_emoji(nt.source)
+
+
+CONDITION = count_condition("emoji", _count, "number of emoji", "emoji")
