@@ -231,7 +231,9 @@ _SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
 # Only tokens holding a leet character; the lookbehind keeps each token scanned once.
-_LEET_TOKEN = re.compile(r"(?<![^\W_]|[@$!])(?:[^\W_]|[@$!])*?[@$!013457](?:[^\W_]|[@$!])*")
+# Searched in the text with "_" made a space (1:1), so that a token is a run of one character class
+# (``[\w@$!]``): twice as fast as an alternation of classes.
+_LEET_TOKEN = re.compile(r"(?<![\w@$!])[\w@$!]*?[@$!013457][\w@$!]*")
 _UNIT = re.compile(
     r"\d+(?:st|nd|rd|th|s|am|pm|h|m|k|d|x|p|g|kg|km|cm|mm|ml|mb|gb|tb|v|w|hz|fps|min|k|b)"
 )
@@ -611,16 +613,26 @@ class Squeezed:
     of ``s`` back into an index of the unsqueezed source and gives the length of each run.
     """
 
-    __slots__ = ("_lens", "_starts_s", "_starts_x", "s", "src")
+    __slots__ = ("_lens", "_pad", "_src", "_starts_s", "_starts_x", "s")
     _RUN = re.compile(r"([a-z])\1+| {2,}")
     _DOUBLES = tuple(c + c for c in "abcdefghijklmnopqrstuvwxyz")
 
-    def __init__(self, src: str, s: str | None = None) -> None:
-        self.src = src
-        self.s = self.squeeze(src) if s is None else s
+    def __init__(self, src: str, s: str | None = None, *, pad: str = "") -> None:
+        # ``pad`` at both ends of ``src`` makes the source, built only if a hit needs it.
+        self._src = src
+        self._pad = pad
+        self.s = self.squeeze(pad + src + pad) if s is None else s
         self._starts_s: list[int] | None = None
         self._starts_x: list[int] = []
         self._lens: list[int] = []
+
+    @property
+    def src(self) -> str:
+        """The unsqueezed source."""
+        if self._pad:
+            self._src = self._pad + self._src + self._pad
+            self._pad = ""
+        return self._src
 
     @classmethod
     def squeeze(cls, src: str) -> str:
@@ -720,7 +732,7 @@ def _leet_token(tok: str, *, entry: bool) -> tuple[tuple[int, str, str], ...] | 
 def _apply_leet(text: str, *, entry: bool) -> tuple[str, str | None, list[int]]:
     """Leet applied: (primary text, variant text or None, positions changed in the primary)."""
     found = []
-    for m in _LEET_TOKEN.finditer(text):
+    for m in _LEET_TOKEN.finditer(text.replace("_", " ") if "_" in text else text):
         reps = _leet_token(m.group(), entry=entry)
         if reps is not None:
             found.append((m.start(), reps))
@@ -780,14 +792,14 @@ def _piece_info(piece: bytes) -> tuple[bool, bool]:
 
 def _vi_info(b: bytes) -> tuple[bool, bool]:
     """``_piece_info`` of a whole text: (any bad chunk, any kept word)."""
-    pieces = set(b.split())
-    unknown = pieces.difference(_PIECES_SEEN)
-    if unknown:
+    pieces = b.split()
+    if not all(map(_PIECES_SEEN.__contains__, pieces)):
+        unknown = set(pieces).difference(_PIECES_SEEN)
         if len(_PIECES_SEEN) + len(unknown) > _MAX_PIECES:
             _PIECES_SEEN.clear()
             _PIECES_BAD.clear()
             _PIECES_KEPT.clear()
-            unknown = pieces
+            unknown = set(pieces)
         for piece in unknown:
             bad, kept = _piece_info(piece)
             if bad:
@@ -978,8 +990,8 @@ _MAX_SQUEEZED_WORDS = 200_000
 def squeeze_words(words: list[str]) -> tuple[str, list[str]]:
     """``Squeezed(" " + " ".join(words) + " ").s`` and its words, with squeezing cached per word."""
     cache = _SQUEEZED_WORDS
-    missing = set(words).difference(cache)
-    if missing:
+    if not all(map(cache.__contains__, words)):
+        missing = set(words).difference(cache)
         if len(cache) + len(missing) > _MAX_SQUEEZED_WORDS:
             cache.clear()
             missing = set(words)

@@ -166,7 +166,7 @@ class WordIndex:
         squeezed: list[Squeezed] = []
         if self._main is not None:
             for t, s in zip(forms.texts, forms.squeezed, strict=True):
-                sq = Squeezed(" " + t + " ", s)
+                sq = Squeezed(t, s, pad=" ")
                 squeezed.append(sq)
                 self._scan(self._main, sq, nt, found, None)
             for word, positions in forms.joined:
@@ -275,6 +275,8 @@ class WordIndex:
         min_len = self._fuzzy_min
         none = self._fuzzy_none
         for sq, words in zip(squeezed, tokens, strict=True):
+            if none.issuperset(words):
+                continue  # the usual case: every word already known to have no candidate
             maybe = set(words).difference(none)
             if not maybe:
                 continue
