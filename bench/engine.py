@@ -27,6 +27,7 @@ import yaml  # noqa: E402
 from bot.events import Author, Channel, Message, PlatformName  # noqa: E402
 from bot.rules import Engine, EvalContext, History  # noqa: E402
 from bot.rules.loader import load_rules_text  # noqa: E402
+from bot.rules.normalize import recent_texts  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "wordlists"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -216,6 +217,9 @@ def to_messages(texts: list[str]) -> list[Message]:
 
 
 def run_engine(engine: Engine, messages: list[Message]) -> float:
+    # Each timed pass starts with no recent text remembered (normalize keeps recent texts, for the
+    # repeats of real chat): a pass over messages the engine has just seen would time the cache.
+    recent_texts()
     history = History()
     start = time.perf_counter()
     for m in messages:
@@ -238,16 +242,81 @@ def naive_baseline(data: dict, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+def stages(engine: Engine, messages: list[Message]) -> None:
+    """Microseconds a message for each stage of ``decide`` (best of 5 passes; no text reuse)."""
+    from bot.rules.conditions.base import Subject
+    from bot.rules.normalize import normalize
+
+    texts = [m.text for m in messages]
+    size = recent_texts()
+    recent_texts(0)
+
+    def best(fn: object) -> float:
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            fn()  # type: ignore[operator]
+            runs.append(time.perf_counter() - start)
+        return min(runs) / len(texts) * 1e6
+
+    base = best(lambda: [normalize(t) for t in texts])
+    rows = [("normalize (words view)", base)]
+    rows.append(("search forms", best(lambda: [normalize(t).search_forms() for t in texts]) - base))
+    rows.append(("regex view", best(lambda: [normalize(t).regex for t in texts]) - base))
+    rows.append(("links view", best(lambda: [normalize(t).links for t in texts]) - base))
+    index, regex_set = engine._index, engine._regex_set
+    if index is not None:
+        with_forms = best(lambda: [normalize(t).search_forms() for t in texts])
+        rows.append(
+            (
+                "word index search",
+                best(lambda: [index.search(normalize(t)) for t in texts]) - with_forms,
+            )
+        )
+    if regex_set is not None:
+        views = [normalize(t).regex.text for t in texts]
+        rows.append(("RE2 set", best(lambda: [regex_set.Match(v) for v in views])))
+    # Each always-evaluated rule, in engine order, timed call by call (what it computes first for
+    # the message - the links scan, the text key - is counted on the first rule that needs it).
+    spent = dict.fromkeys((r.rule.id for r in engine._always), 0)
+    for _ in range(3):
+        history = History()
+        for m in messages:
+            ctx = EvalContext(now=m.timestamp, history=history)
+            subject = Subject(m, ctx, normalize(m.text))
+            history.record(subject.member_key, m.timestamp, subject.text_key)
+            for r in engine._always:
+                start_ns = time.perf_counter_ns()
+                r.match.matcher(subject)
+                spent[r.rule.id] += time.perf_counter_ns() - start_ns
+    for rule_id, ns in spent.items():
+        rows.append((f"rule {rule_id}", ns / 3 / len(messages) / 1000))
+    rows.append(("full decide", 1e6 / max(run_engine(engine, messages) for _ in range(5))))
+    print("stages (microseconds a message):")
+    for label, value in rows:
+        print(f"  {label:<24} {value:8.2f}")
+    recent_texts(size)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer messages")
+    parser.add_argument(
+        "--no-text-cache", action="store_true", help="normalize repeated texts again (no reuse)"
+    )
+    parser.add_argument("--stages", action="store_true", help="time each stage per message")
     args = parser.parse_args()
+    if args.no_text_cache:
+        recent_texts(0)
     n = 5_000 if args.quick else 30_000
     texts = chat_messages(n)
     messages = to_messages(texts)
     engine, data = engine_for(10_000)
     assert len(data["rules"]) == 100
     run_engine(engine, messages[:2000])  # warm caches (tldextract, lazy imports)
+    if args.stages:
+        stages(engine, messages)
+        return
     rate = max(run_engine(engine, messages) for _ in range(3))
     baseline = naive_baseline(data, texts[: max(200, n // 50)])
     print(f"engine: 100 rules, 10,000-word list, {n} messages (5-300 chars, vi/en mix)")

@@ -89,6 +89,9 @@ class Engine:
             unless = compile_node(rule.except_, cc) if rule.except_ is not None else None
             self._rules.append(_CompiledRule(len(self._rules), rule, match, unless))
         self._index = WordIndex(cc.words) if cc.words else None
+        # Key of this rule set's index hits in ``NormalizedText.memo``: a repeated text (normalized
+        # once, see ``normalize``) is searched once.
+        self._memo_key = object()
         self._regex_set = _regex_set(cc.regexes)
         self._always = [r for r in self._rules if r.match.triggers is None]
         self._always_positions = frozenset(r.position for r in self._always)
@@ -159,14 +162,19 @@ class Engine:
         """Rules that can hold: those without triggers, and those whose index hits are present."""
         hit_rules: set[int] = set()
         by_trigger = self._by_trigger
+        nt = subject.nt
+        memo = nt.memo.get(self._memo_key)
+        if memo is None:
+            hits = self._index.search(nt) if self._index is not None else {}
+            numbers = self._regex_set.Match(nt.regex.text) if self._regex_set is not None else None
+            memo = nt.memo[self._memo_key] = (hits, numbers)
+        hits, numbers = memo  # type: ignore[misc]
         if self._index is not None:
-            hits = self._index.search(subject.nt)
             if hits:
                 subject.word_hits = hits
                 for key in hits:
                     hit_rules.update(by_trigger.get(("w", key), ()))
         if self._regex_set is not None:
-            numbers = self._regex_set.Match(subject.nt.regex.text)
             if numbers:
                 subject.regex_hits = frozenset(numbers)
                 for n in numbers:

@@ -832,6 +832,7 @@ class NormalizedText:
         "_src",
         "_strict",
         "_variant",
+        "memo",
         "original",
         "text",
         "words",
@@ -858,6 +859,7 @@ class NormalizedText:
         self._nfkc: str | None = None
         self._forms: SearchForms | None = None
         self._strict: list[tuple[int, int, bool]] | None = None
+        self.memo: dict[object, object] = {}  # what a rule set derived from this text (its hits)
         self._bytes: bytes | None = None  # ``.text`` in the one-byte encoding, when known
         self._lower: str | None = None  # the regex view's text when it is the lowercase original
 
@@ -1114,13 +1116,38 @@ def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
 MAX_CHARS = 8192
 
 
+# Recent messages normalized, by text: chat repeats itself ("lol", "ok", emoji, copy-paste spam
+# waves), and a NormalizedText depends on its text only (its lazy views too). Short texts only,
+# first in first out, bounded.
+_RECENT: dict[str, NormalizedText] = {}
+_RECENT_SIZE = 4096
+_RECENT_MAX_LEN = 512
+
+
+def recent_texts(size: int | None = None) -> int:
+    """Forget the recent texts; with ``size``, keep that many from now on (0: none). Returns it."""
+    global _RECENT_SIZE
+    _RECENT.clear()
+    if size is not None:
+        _RECENT_SIZE = size
+    return _RECENT_SIZE
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalize one message (see the module docstring); views are computed lazily."""
+    nt = _RECENT.get(text)
+    if nt is not None:
+        return nt
     if len(text) > MAX_CHARS:
         nt = _words_pipeline(text[:MAX_CHARS])
         nt.original = text
         return nt
-    return _words_pipeline(text)
+    nt = _words_pipeline(text)
+    if len(text) <= _RECENT_MAX_LEN and _RECENT_SIZE:
+        if len(_RECENT) >= _RECENT_SIZE:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[text] = nt
+    return nt
 
 
 @dataclass(frozen=True, slots=True)
