@@ -821,6 +821,7 @@ class NormalizedText:
 
     __slots__ = (
         "_bytes",
+        "_chunks",
         "_forms",
         "_has_vi",
         "_link_dots",
@@ -861,6 +862,7 @@ class NormalizedText:
         self._strict: list[tuple[int, int, bool]] | None = None
         self.memo: dict[object, object] = {}  # what a rule set derived from this text (its hits)
         self._bytes: bytes | None = None  # ``.text`` in the one-byte encoding, when known
+        self._chunks: list[str] | None = None  # plain text: its whitespace chunks
         self._lower: str | None = None  # the regex view's text when it is the lowercase original
 
     def __repr__(self) -> str:
@@ -934,7 +936,10 @@ class NormalizedText:
     def search_forms(self) -> SearchForms:
         """The folded search texts the word index reads (computed once)."""
         if self._forms is None:
-            self._forms = _search_forms(self.text, self._variant, self._bytes)
+            if self._chunks is not None:
+                self._forms = _plain_forms(self.text, self._chunks)
+            else:
+                self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
 
     def is_strict(self, start: int, end: int) -> bool:
@@ -1047,7 +1052,78 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
 # ------------------------------------------------------------------------------------- pipeline
 
 
+# Plain text is classified whitespace chunk by whitespace chunk (no step crosses whitespace: leet
+# tokens, Vietnamese words and search words are all inside one chunk), and chat repeats its
+# chunks: what each chunk needs is kept here, and a message is decided with set operations.
+_CH_SEEN: set[str] = set()
+_CH_SPECIAL: set[str] = set()  # leet changes it, or it holds a diacritic word that is no syllable
+_CH_KEPT: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
+_CH_SQUEEZED: dict[str, str] = {}  # its search words, squeezed, joined by spaces
+_CH_SINGLES: dict[str, int] = {}  # how many of its search words are one character long
+_MAX_CHUNKS = 200_000
+
+
+def _learn_chunks(chunks: list[str]) -> None:
+    new = set(chunks).difference(_CH_SEEN)
+    if len(_CH_SEEN) + len(new) > _MAX_CHUNKS:
+        for table in (_CH_SEEN, _CH_SPECIAL, _CH_KEPT, _CH_SQUEEZED, _CH_SINGLES):
+            table.clear()
+        new = set(chunks)
+    for chunk in new:
+        b = _to_bytes(chunk)
+        special = False
+        if _has_leet(b):
+            primary, variant, changed = _apply_leet(chunk, entry=False)
+            special = primary != chunk or variant is not None or bool(changed)
+        bad, kept = _piece_info(b)
+        if special or bad:
+            _CH_SPECIAL.add(chunk)
+        if kept:
+            _CH_KEPT.add(chunk)
+        words = b.translate(_B_SEARCH).decode("latin-1").split()
+        _CH_SQUEEZED[chunk] = " ".join(map(Squeezed.squeeze, words))
+        _CH_SINGLES[chunk] = list(map(len, words)).count(1)
+    _CH_SEEN.update(new)
+
+
+def _plain_pipeline(text: str) -> NormalizedText | None:
+    """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None."""
+    lower = text.lower()
+    chunks = lower.split()
+    if not all(map(_CH_SEEN.__contains__, chunks)):
+        _learn_chunks(chunks)
+    if not _CH_SPECIAL.isdisjoint(chunks):
+        return None
+    nt = NormalizedText(
+        text, TextView(lower, range(len(text) + 1)), None, [], not _CH_KEPT.isdisjoint(chunks)
+    )
+    nt._lower = lower
+    nt._chunks = chunks
+    return nt
+
+
+def _plain_forms(text: str, chunks: list[str]) -> SearchForms:
+    """``_search_forms`` of a plain text from its chunks (same result, from the chunk tables)."""
+    squeezed = " ".join(filter(None, map(_CH_SQUEEZED.__getitem__, chunks)))
+    sq = " " + squeezed + " " if squeezed else " "
+    b = _to_bytes(text)
+    folded = b.translate(_B_SEARCH).decode("latin-1")
+    literal = None
+    if "'" in text or "`" in text or "~" in text:
+        literal = b.translate(_B_SEARCH_LIT).decode("latin-1")
+    joined: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    if sum(map(_CH_SINGLES.__getitem__, chunks)) >= 2:
+        cls = b.translate(_B_CLASS_SPLIT)
+        if _SPLIT_PRE.search(cls) is not None:
+            joined = tuple(_joined_runs(folded, cls))
+    return SearchForms((folded,), joined, literal, (sq,), (squeezed.split(),))
+
+
 def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
+    if not entry and _is_safe(text):
+        nt = _plain_pipeline(text)
+        if nt is not None:
+            return nt
     # Step 1: clusters (skipped for safe text).
     signals: list[int]
     lower: str | None = None  # the regex view's text, when it is just the lowercase original
