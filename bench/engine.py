@@ -331,15 +331,53 @@ def main() -> None:
         r = max(run_engine(e, messages[: n // 2]) for _ in range(2))
         base_rate = base_rate or r
         print(f"  {size:>7,} words  {r:12,.0f} msg/s   ({r / base_rate:.2f} of the 1k rate)")
-    for label, text in (
-        ("100k x 'a'", "a" * 100_000),
-        ("100k split letters", "a." * 50_000),
-        ("100k mixed unicode", ("đ.ị.t ѕhіt 😂 x\u200b " * 6000)[:100_000]),
-    ):
+    print("pathological 100,000-character messages (each decided once, first time it is seen):")
+    for label, text in pathological():
         m = to_messages([text])[0]
         start = time.perf_counter()
         engine.decide(m, EvalContext(now=m.timestamp, history=History()))
-        print(f"  pathological {label:<20} {1000 * (time.perf_counter() - start):8.1f} ms")
+        print(f"  {label:<28} {1000 * (time.perf_counter() - start):8.1f} ms")
+    # A catastrophic-backtracking pattern on a long input (RE2: linear), in a one-rule engine.
+    data = {
+        "version": 1,
+        "rules": [{"id": "bt", "match": {"regex": ["(a+)+$"]}, "actions": ["delete"]}],
+    }
+    ruleset = load_rules_text(yaml.safe_dump(data), "bt.yaml", ROOT)
+    bt = Engine(ruleset, base_dir=ROOT)
+    m = to_messages(["a" * 99_999 + "!"])[0]
+    start = time.perf_counter()
+    bt.decide(m, EvalContext(now=m.timestamp, history=History()))
+    print(f"  {'(a+)+$ on 100k a then !':<28} {1000 * (time.perf_counter() - start):8.1f} ms")
+
+
+def pathological() -> list[tuple[str, str]]:
+    """Long messages of every kind that stresses normalization, search or link scanning."""
+    n = 100_000
+    rng = random.Random(5)
+    points: list[str] = []
+    while len(points) < n:
+        cp = rng.randrange(0x20, 0x30000)
+        if not 0xD800 <= cp < 0xE000:
+            points.append(chr(cp))
+    return [
+        ("100k x 'a'", "a" * n),
+        ("100k split letters", "a." * (n // 2)),
+        ("100k mixed unicode", ("đ.ị.t ѕhіt 😂 x\u200b " * 6000)[:n]),
+        ("' ass' x 25k", " ass" * (n // 4)),
+        ("'f u ' x 25k", "f u " * (n // 4)),
+        ("100k combining marks", "\u0301" * n),
+        ("zalgo 'ệ̶' x 30k", "ệ̶" * 30_000),
+        ("random unicode", "".join(points)),
+        ("emoji run", "😂" * n),
+        ("emoji ZWJ sequences", "👨\u200d👩\u200d👧" * (n // 5)),
+        ("flags", "🇻🇳" * (n // 2)),
+        ("link-like 'a.com '", ("a.com " * n)[:n]),
+        ("URLs", ("http://a.b/" * n)[:n]),
+        ("'a dot b '", ("a dot b " * n)[:n]),
+        ("leet", ("sh1t d1t f4ck " * n)[:n]),
+        ("mentions", "@abc " * (n // 5)),
+        ("CJK", "".join(chr(0x4E00 + i % 20_000) for i in range(n))),
+    ]
 
 
 if __name__ == "__main__":
