@@ -2,8 +2,7 @@
 
 What it matches:
     Shouting: at least ``at_least`` of the message's cased letters are capitals, counted on the
-    original text after NFKC, once it has at least ``min_length`` letters (of a text longer than
-    ``normalize.MAX_CHARS``, 8,192 characters - no platform sends one - the first MAX_CHARS).
+    original text after NFKC, once it has at least ``min_length`` letters.
 
 Parameters:
     ``at_least`` share from 0 to 1 (default 0.7); ``min_length`` letters (default 12).

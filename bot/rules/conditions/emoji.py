@@ -1,8 +1,7 @@
 """`emoji`: the number of emoji in the message.
 
 What it matches:
-    Messages with at least N emoji, counted on the original text (up to ``normalize.MAX_CHARS``
-    characters, more than any platform sends): a pictographic character or
+    Messages with at least N emoji, counted on the original text: a pictographic character or
     sequence (with skin tones and joiners) counts once, and so does a Discord custom emoji
     ``<:name:id>``.
 

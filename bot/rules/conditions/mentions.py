@@ -3,7 +3,7 @@
 What it matches:
     Messages that mention at least N distinct members. The platform's own mention list is used;
     for a text-only message (the console, ``modbot explain``, replay) mentions are read from the
-    text: ``@name`` and Discord's ``<@id>`` (in the first ``normalize.MAX_CHARS`` characters).
+    text: ``@name`` and Discord's ``<@id>``.
 
 Parameters:
     ``{at_least: N}``.
