@@ -16,7 +16,7 @@ from bot.rules.conditions.base import Subject, Trigger
 from bot.rules.conditions.params import Window
 from bot.rules.conditions.roles import name_set
 from bot.rules.context import EvalContext
-from bot.rules.normalize import NormalizedText, normalize
+from bot.rules.normalize import NormalizedText, normalize, prepare
 from bot.rules.textindex import WordIndex
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class Engine:
         if base_dir is None:
             source = getattr(ruleset, "path", None)
             base_dir = Path(source).parent if source else Path.cwd()
+        prepare()  # one-time tables, built at load rather than on the first unusual message
         cc = CompileContext(base_dir=base_dir)
         self._rules: list[_CompiledRule] = []
         for rule in ruleset.rules:

@@ -1200,6 +1200,13 @@ _RECENT_SIZE = 4096
 _RECENT_MAX_LEN = 512
 
 
+def prepare() -> None:
+    """Build the lazily built tables now (~0.1 s, once a process): the look-alike table and the
+    mark patterns, so that the first unusual message does not pay for them."""
+    _lookalikes()
+    _attached_runs()
+
+
 def recent_texts(size: int | None = None) -> int:
     """Forget the recent texts; with ``size``, keep that many from now on (0: none). Returns it."""
     global _RECENT_SIZE
