@@ -55,9 +55,9 @@ costs a dictionary lookup a character. Runs of marks are found with a BMP charac
 (astral marks are first mapped to a BMP mark, 1:1), and a run of more than 32 marks on one base is
 cut into bounded clusters whose extra marks are orphans (dropped), so zalgo stays linear.
 
-Work bound: the views cover at most ``MAX_CHARS`` (8,192) characters of a message - twice the
-longest message Discord (4,000) or Telegram (4,096) sends, so every real message is normalized
-whole. Of a longer text (the console, a replay, a pathological input) the views, and the text
+Work bound: the views cover at most ``MAX_CHARS`` (4,096) characters of a message - the longest
+message Telegram sends (4,096 UTF-16 units, so at most as many code points; Discord's is 4,000),
+so every real message is normalized whole. Of a longer text (the console, a replay, a pathological input) the views, and the text
 conditions that read ``source`` (``caps``, ``emoji``, text mentions), see the first ``MAX_CHARS``
 characters: a 100,000-character message of any kind is decided in a few milliseconds. Spans and
 maps stay inside the original (the last map entry is the length of the part covered).
@@ -1186,10 +1186,11 @@ def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
     return "".join(out), kept
 
 
-# Work bound: the views cover at most this many characters of a message, twice the longest a
-# platform sends (Discord 4,000, Telegram 4,096), so every real message is normalized whole and a
-# pathological one (100,000 characters of random Unicode, zalgo, emoji...) costs a bounded time.
-MAX_CHARS = 8192
+# Work bound: the views cover at most this many characters of a message, the longest a platform
+# sends (Telegram 4,096 UTF-16 units, Discord 4,000), so every real message is normalized whole and
+# a pathological one (100,000 characters of random Unicode, zalgo, emoji...) costs a bounded time
+# (the first-seen cost of random Unicode grows with the bound: ~4 ms per 1,000 characters).
+MAX_CHARS = 4096
 
 
 # Recent messages normalized, by text: chat repeats itself ("lol", "ok", emoji, copy-paste spam
