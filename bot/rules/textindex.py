@@ -74,8 +74,15 @@ class WordHit:
     fuzzy: bool = False
 
 
-# Automaton value: (key length, lead boundary, trail boundary, ((entry, run profile), ...))
-_Value = tuple[int, int, int, tuple[tuple[int, tuple[int, ...] | None], ...]]
+# Automaton value: (key length, lead boundary, trail boundary, ((entry, run profile, runs), ...))
+_Value = tuple[int, int, int, tuple[tuple[int, tuple[int, ...] | None, tuple[str, ...]], ...]]
+
+
+def _needs(squeezed: str, prof: tuple[int, ...] | None) -> tuple[str, ...]:
+    """The letter runs an entry needs in the text (``coon``: ``oo``)."""
+    if prof is None:
+        return ()
+    return tuple(sorted({c * r for c, r in zip(squeezed, prof, strict=True) if r > 1}))
 
 
 def _profile(base: str) -> tuple[str, tuple[int, ...] | None]:
@@ -106,12 +113,12 @@ class WordIndex:
             squeezed, prof = _profile(form.literal if is_literal else form.folded)
             lead = "" if form.prefix_wild else " "
             trail = "" if form.suffix_wild else " "
-            table.setdefault(lead + squeezed + trail, []).append((i, prof))
+            table.setdefault(lead + squeezed + trail, []).append((i, prof, _needs(squeezed, prof)))
             if not is_literal:
                 compact, cprof = _profile(form.folded.replace(" ", ""))
                 jl = "" if form.prefix_wild else _J
                 jt = "" if form.suffix_wild else _J
-                main.setdefault(jl + compact + jt, []).append((i, cprof))
+                main.setdefault(jl + compact + jt, []).append((i, cprof, _needs(compact, cprof)))
             if entry.fuzzy and entry.kind == "word" and not is_literal and " " not in squeezed:
                 if form.prefix_wild or form.suffix_wild:
                     continue
@@ -203,9 +210,13 @@ class WordIndex:
             if ce <= cs:
                 continue
             span: tuple[int, int] | None = None
-            for i, prof in items:
-                if prof is not None and not self._runs_ok(sq, cs, prof):
-                    continue
+            for i, prof, needs in items:
+                if prof is not None:
+                    # A repeated letter of the entry (``coon``) must be repeated somewhere in the
+                    # text: a substring test spares most hits (Vietnamese ``con``) the run map.
+                    src = sq.src
+                    if not all(n in src for n in needs) or not self._runs_ok(sq, cs, prof):
+                        continue
                 if span is None:
                     xs, xe = sq.src_span(cs, ce)
                     if positions is None:
