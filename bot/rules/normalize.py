@@ -767,9 +767,7 @@ def _has_leet(b: bytes) -> bool:
 # Whitespace-separated chunks (one-byte encoding) already classified, and those of them that hold a
 # diacritic word that is not a syllable (bad) or a kept diacritic word. Chat vocabulary is Zipfian:
 # after warm-up a message is classified with three C-level set operations.
-_PIECES_SEEN: set[bytes] = set()
-_PIECES_BAD: set[bytes] = set()
-_PIECES_KEPT: set[bytes] = set()
+_PIECES: tuple[set[bytes], set[bytes], set[bytes]] = (set(), set(), set())  # seen, bad, kept
 _MAX_PIECES = 200_000
 
 
@@ -792,22 +790,23 @@ def _piece_info(piece: bytes) -> tuple[bool, bool]:
 
 def _vi_info(b: bytes) -> tuple[bool, bool]:
     """``_piece_info`` of a whole text: (any bad chunk, any kept word)."""
+    global _PIECES
     pieces = b.split()
-    if not all(map(_PIECES_SEEN.__contains__, pieces)):
-        unknown = set(pieces).difference(_PIECES_SEEN)
-        if len(_PIECES_SEEN) + len(unknown) > _MAX_PIECES:
-            _PIECES_SEEN.clear()
-            _PIECES_BAD.clear()
-            _PIECES_KEPT.clear()
+    seen, bad_set, kept_set = _PIECES
+    if not all(map(seen.__contains__, pieces)):
+        unknown = set(pieces).difference(seen)
+        if len(seen) + len(unknown) > _MAX_PIECES:
+            # Replaced, never cleared: another thread may be reading the full one.
+            seen, bad_set, kept_set = _PIECES = (set(), set(), set())
             unknown = set(pieces)
         for piece in unknown:
             bad, kept = _piece_info(piece)
             if bad:
-                _PIECES_BAD.add(piece)
+                bad_set.add(piece)
             if kept:
-                _PIECES_KEPT.add(piece)
-        _PIECES_SEEN.update(unknown)
-    return not _PIECES_BAD.isdisjoint(pieces), not _PIECES_KEPT.isdisjoint(pieces)
+                kept_set.add(piece)
+        seen.update(unknown)
+    return not bad_set.isdisjoint(pieces), not kept_set.isdisjoint(pieces)
 
 
 _LATIN1_TO_TEXT = {i: _DECODING[i] for i in range(128, 256)}
@@ -862,7 +861,7 @@ class NormalizedText:
         self._strict: list[tuple[int, int, bool]] | None = None
         self.memo: dict[object, object] = {}  # what a rule set derived from this text (its hits)
         self._bytes: bytes | None = None  # ``.text`` in the one-byte encoding, when known
-        self._chunks: list[str] | None = None  # plain text: its whitespace chunks
+        self._chunks: tuple[list[str], _ChunkTables] | None = None  # plain: chunks, their tables
         self._lower: str | None = None  # the regex view's text when it is the lowercase original
 
     def __repr__(self) -> str:
@@ -937,7 +936,7 @@ class NormalizedText:
         """The folded search texts the word index reads (computed once)."""
         if self._forms is None:
             if self._chunks is not None:
-                self._forms = _plain_forms(self.text, self._chunks)
+                self._forms = _plain_forms(self.text, *self._chunks)
             else:
                 self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
@@ -1004,7 +1003,10 @@ def squeeze_words(words: list[str]) -> tuple[str, list[str]]:
             missing = set(words)
         for w in missing:
             cache[w] = Squeezed.squeeze(w)
-    out = list(map(cache.__getitem__, words))
+    try:
+        out = list(map(cache.__getitem__, words))
+    except KeyError:  # another thread emptied the cache meanwhile
+        out = [Squeezed.squeeze(w) for w in words]
     if not out:
         return " ", out
     return " " + " ".join(out) + " ", out
@@ -1055,19 +1057,30 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
 # Plain text is classified whitespace chunk by whitespace chunk (no step crosses whitespace: leet
 # tokens, Vietnamese words and search words are all inside one chunk), and chat repeats its
 # chunks: what each chunk needs is kept here, and a message is decided with set operations.
-_CH_SEEN: set[str] = set()
-_CH_SPECIAL: set[str] = set()  # leet changes it, or it holds a diacritic word that is no syllable
-_CH_KEPT: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
-_CH_SQUEEZED: dict[str, str] = {}  # its search words, squeezed, joined by spaces
-_CH_SINGLES: dict[str, int] = {}  # how many of its search words are one character long
+class _ChunkTables:
+    """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
+    reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
+
+    __slots__ = ("kept", "seen", "singles", "special", "squeezed")
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()  # entered in the others (entered last)
+        self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
+        self.kept: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
+        self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
+        self.singles: dict[str, int] = {}  # how many of its search words are one character long
+
+
+_CHUNK_TABLES = _ChunkTables()
 _MAX_CHUNKS = 200_000
 
 
-def _learn_chunks(chunks: list[str]) -> None:
-    new = set(chunks).difference(_CH_SEEN)
-    if len(_CH_SEEN) + len(new) > _MAX_CHUNKS:
-        for table in (_CH_SEEN, _CH_SPECIAL, _CH_KEPT, _CH_SQUEEZED, _CH_SINGLES):
-            table.clear()
+def _learn_chunks(chunks: list[str]) -> _ChunkTables:
+    global _CHUNK_TABLES
+    tables = _CHUNK_TABLES
+    new = set(chunks).difference(tables.seen)
+    if len(tables.seen) + len(new) > _MAX_CHUNKS:
+        tables = _CHUNK_TABLES = _ChunkTables()
         new = set(chunks)
     for chunk in new:
         b = _to_bytes(chunk)
@@ -1077,34 +1090,36 @@ def _learn_chunks(chunks: list[str]) -> None:
             special = primary != chunk or variant is not None or bool(changed)
         bad, kept = _piece_info(b)
         if special or bad:
-            _CH_SPECIAL.add(chunk)
+            tables.special.add(chunk)
         if kept:
-            _CH_KEPT.add(chunk)
+            tables.kept.add(chunk)
         words = b.translate(_B_SEARCH).decode("latin-1").split()
-        _CH_SQUEEZED[chunk] = " ".join(map(Squeezed.squeeze, words))
-        _CH_SINGLES[chunk] = list(map(len, words)).count(1)
-    _CH_SEEN.update(new)
+        tables.squeezed[chunk] = " ".join(map(Squeezed.squeeze, words))
+        tables.singles[chunk] = list(map(len, words)).count(1)
+    tables.seen.update(new)
+    return tables
 
 
 def _plain_pipeline(text: str) -> NormalizedText | None:
     """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None."""
     lower = text.lower()
     chunks = lower.split()
-    if not all(map(_CH_SEEN.__contains__, chunks)):
-        _learn_chunks(chunks)
-    if not _CH_SPECIAL.isdisjoint(chunks):
+    tables = _CHUNK_TABLES
+    if not all(map(tables.seen.__contains__, chunks)):
+        tables = _learn_chunks(chunks)
+    if not tables.special.isdisjoint(chunks):
         return None
     nt = NormalizedText(
-        text, TextView(lower, range(len(text) + 1)), None, [], not _CH_KEPT.isdisjoint(chunks)
+        text, TextView(lower, range(len(text) + 1)), None, [], not tables.kept.isdisjoint(chunks)
     )
     nt._lower = lower
-    nt._chunks = chunks
+    nt._chunks = (chunks, tables)
     return nt
 
 
-def _plain_forms(text: str, chunks: list[str]) -> SearchForms:
+def _plain_forms(text: str, chunks: list[str], tables: _ChunkTables) -> SearchForms:
     """``_search_forms`` of a plain text from its chunks (same result, from the chunk tables)."""
-    squeezed = " ".join(filter(None, map(_CH_SQUEEZED.__getitem__, chunks)))
+    squeezed = " ".join(filter(None, map(tables.squeezed.__getitem__, chunks)))
     sq = " " + squeezed + " " if squeezed else " "
     b = _to_bytes(text)
     folded = b.translate(_B_SEARCH).decode("latin-1")
@@ -1112,7 +1127,7 @@ def _plain_forms(text: str, chunks: list[str]) -> SearchForms:
     if "'" in text or "`" in text or "~" in text:
         literal = b.translate(_B_SEARCH_LIT).decode("latin-1")
     joined: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    if sum(map(_CH_SINGLES.__getitem__, chunks)) >= 2:
+    if sum(map(tables.singles.__getitem__, chunks)) >= 2:
         cls = b.translate(_B_CLASS_SPLIT)
         if _SPLIT_PRE.search(cls) is not None:
             joined = tuple(_joined_runs(folded, cls))
@@ -1229,7 +1244,7 @@ def normalize(text: str) -> NormalizedText:
     nt = _words_pipeline(text)
     if len(text) <= _RECENT_MAX_LEN and _RECENT_SIZE:
         if len(_RECENT) >= _RECENT_SIZE:
-            del _RECENT[next(iter(_RECENT))]
+            _RECENT.pop(next(iter(_RECENT), ""), None)  # pop: safe if a thread got there first
         _RECENT[text] = nt
     return nt
 

@@ -209,3 +209,33 @@ def test_long_messages_are_normalized_up_to_the_bound() -> None:
     # Every real message (Discord 4,000, Telegram 4,096 characters) is normalized whole.
     assert MAX_CHARS >= 4096
     assert normalize("a " * ((MAX_CHARS - 4) // 2) + "ѕһіt").text.endswith("shit")
+
+
+def test_caches_are_safe_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The toxicity scorer normalizes in a worker thread while the engine does on the event loop;
+    # tiny cache bounds make the caches roll over all the time.
+    import threading
+
+    from bot.rules import normalize as n
+
+    for name in ("_MAX_CHUNKS", "_MAX_PIECES", "_MAX_SQUEEZED_WORDS"):
+        monkeypatch.setattr(n, name, 8)
+    monkeypatch.setattr(n, "_RECENT_SIZE", 4)
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        try:
+            for i in range(1500):
+                text = f"các bạn {seed} ơi w{i} ngủ {i % 7} đi shopee{i % 13} ok"
+                nt = n.normalize(text)
+                assert nt.search_forms().squeezed[0].startswith(" ")
+                assert nt.typed_with_diacritics
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
