@@ -64,13 +64,6 @@ LinksParams = Annotated[
 ]
 
 
-def may_have_link(text: str) -> bool:
-    """False only when no link can be in ``text`` once normalized: a cheap test on the raw text."""
-    if not text.isascii():
-        return True  # NFKC may make dots or colons of other characters: let the view decide
-    return "." in text or ":" in text or "dot" in text.lower()
-
-
 def _compile(
     params: Literal[True] | LinksFilter, modifiers: Mapping[str, Any], cc: CompileContext
 ) -> Compiled:
