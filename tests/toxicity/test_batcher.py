@@ -150,7 +150,11 @@ async def test_burst_of_500_while_slow_never_blocks_the_loop() -> None:
     await asyncio.gather(*burst)
     assert len(outcomes) == 500
     assert "unavailable" in outcomes  # slow scorer: some time out instead of piling up
-    assert max(lags) < 0.05, max(lags)
+    # A model run on the loop would stall it ~50 ms per batch, again and again: the typical lag
+    # would be that long. A loaded machine may still delay one step now and then, hence the median.
+    typical = sorted(lags)[len(lags) // 2]
+    assert typical < 0.025, lags
+    assert max(lags) < 0.5, lags
     await scorer.aclose()
 
 
