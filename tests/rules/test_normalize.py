@@ -239,3 +239,12 @@ def test_caches_are_safe_across_threads(monkeypatch: pytest.MonkeyPatch) -> None
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_shipped_lookalike_table_equals_a_fresh_build() -> None:
+    import json
+
+    from bot.rules.normalize import LOOKALIKES_FILE, build_lookalikes
+
+    shipped = json.loads(LOOKALIKES_FILE.read_text(encoding="utf-8"))
+    assert shipped == build_lookalikes(), "run .venv/bin/python scripts/gen_lookalikes.py"
