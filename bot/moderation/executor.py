@@ -447,7 +447,7 @@ class Executor:
             strikes=esc.after,
             step=esc.step,
             sanction=describe(sanction) or None,
-            refused=refused.reason if refused else None,
+            refused=refused.reason if refused is not None else None,
         )
         if reversal_due is not None and self.on_schedule is not None:
             self.on_schedule(reversal_due)
@@ -541,11 +541,26 @@ class Executor:
             return ActionOutcome(action_id, kind, case_store.PENDING, "platform not connected")
         attempt = await self._call(platform, kind, params, community_id, user_id, reason, case_id)
         now = self._now()
-        await self.db.write(
-            lambda conn: case_store.mark_action_sync(
-                conn, action_id, attempt.status, now, attempt.error
-            )
+        error = attempt.error
+        asked = from_ts(params.get("until")) if kind == "mute" else None
+        real_end = attempt.result if isinstance(attempt.result, datetime) else None
+        clamped = (
+            attempt.status == case_store.DONE
+            and asked is not None
+            and real_end is not None
+            and real_end < asked - timedelta(seconds=1)
         )
+        if clamped:
+            assert real_end is not None
+            error = f"clamped: the platform caps mutes; it ends {real_end.isoformat()}"
+
+        def mark(conn: SyncConn) -> None:
+            case_store.mark_action_sync(conn, action_id, attempt.status, now, error)
+            if clamped:
+                assert real_end is not None
+                reversal_store.mute_clamped_sync(conn, case_id, real_end, now)
+
+        await self.db.write(mark)
         log.info(
             "action_" + attempt.status,
             case=case_id,

@@ -73,6 +73,20 @@ def schedule_sync(
     return cur.lastrowid
 
 
+_SHORTEN = """
+UPDATE reversals SET due_at = ?, updated_at = ?
+WHERE case_id = ? AND kind = 'unmute' AND status = 'scheduled' AND due_at > ?
+"""
+_CASE_EXPIRES = "UPDATE cases SET expires_at = ? WHERE id = ? AND expires_at > ?"
+
+
+def mute_clamped_sync(conn: SyncConn, case_id: int, real_end: datetime, now: datetime) -> None:
+    """The platform capped a mute (Discord: 28 days): the case and its unmute follow the real end."""
+    end, stamp = to_ts(real_end), to_ts(now)
+    conn.execute(_SHORTEN, (end, stamp, case_id, end))
+    conn.execute(_CASE_EXPIRES, (end, case_id, end))
+
+
 async def cancel(tx: Tx, community_pk: int, member_pk: int, kind: str, now: datetime) -> int:
     """Cancel scheduled reversals of ``kind`` for a member (e.g. a moderator lifted it by hand)."""
     return await tx.execute(

@@ -326,3 +326,29 @@ async def test_follow_up_posts_left_pending_are_replayed(db: Database, tmp_path:
     assert await later.replay_pending() == 2
     case = await cases.get_case(db, out.case_id)
     assert case is not None and [a.status for a in case.actions] == ["done", "done", "done"]
+
+
+async def test_clamped_mute_is_recorded_and_lifted_at_the_real_end(db: Database) -> None:
+    """Discord caps timeouts at 28 days: the case says so and the unmute follows the real end."""
+    cap = T0 + timedelta(days=28)
+    platform = RecordingPlatform(mute_cap=cap)
+    ex = make(db, platform)
+    outcome = await ex.execute(intent(ActionSet(sanction=Mute(timedelta(days=60)))), POLICY)
+    case = await cases.get_case(db, outcome.case_id)
+    assert case is not None
+    mute = next(a for a in case.actions if a.kind == "mute")
+    assert mute.status == "done" and mute.error is not None and "clamped" in mute.error
+    assert case.expires_at == cap
+    due = await reversals.next_due(db)
+    assert due == cap
+
+
+async def test_refused_case_logs_its_reason(db: Database) -> None:
+    from structlog.testing import capture_logs
+
+    ex = make(db)
+    moderator = Author("9", "mod", is_moderator=True)
+    with capture_logs() as logs:
+        await ex.execute(intent(ActionSet(sanction=Ban()), member=moderator), POLICY)
+    recorded = next(e for e in logs if e["event"] == "case_recorded")
+    assert recorded["refused"] is not None
