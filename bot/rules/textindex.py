@@ -186,12 +186,14 @@ class WordIndex:
         if not found:
             return {}
         out: dict[Hashable, list[WordHit]] = {}
-        exact = {(i, s, e) for (i, s, e), fz in found.items() if not fz}
-        for (i, s, e), fz in sorted(found.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
-            if fz and any(j == i and s2 < e and s < e2 for (j, s2, e2) in exact):
+        exact = {(i, start, end) for (i, start, end), fz in found.items() if not fz}
+        for (i, start, end), fz in sorted(
+            found.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])
+        ):
+            if fz and any(j == i and s2 < end and start < e2 for (j, s2, e2) in exact):
                 continue
             entry = self._entries[i]
-            out.setdefault(entry.key, []).append(WordHit(entry.key, entry.pattern, s, e, fz))
+            out.setdefault(entry.key, []).append(WordHit(entry.key, entry.pattern, start, end, fz))
         return out
 
     def _scan(

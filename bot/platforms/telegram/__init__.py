@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
 from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Update
@@ -24,6 +24,7 @@ from bot.platforms.telegram.request import AiohttpRequest
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.moderation.pipeline import Pipeline
     from bot.platforms.telegram.commands import TelegramCommands
 
 log = structlog.get_logger("bot.platforms.telegram")
@@ -157,7 +158,7 @@ class TelegramPlatform:
             from bot.platforms.telegram.commands import install
 
             # Commands are bound once; the activity they keep (purge, stats) sees every event.
-            self.commands = install(self, pipeline)
+            self.commands = install(self, cast("Pipeline", pipeline))
             self.on_event = self.commands.context.observing(pipeline.handle)
         await self.app.initialize()
         me = self.app.bot.bot
@@ -228,7 +229,7 @@ class TelegramPlatform:
             return
         staff = await self._staff(msg.chat.id)
         event = message_event(
-            msg, int(self.bot_id), staff, edited=update.edited_message is not None
+            msg, int(self.bot_id or 0), staff, edited=update.edited_message is not None
         )
         if event is None:
             return
