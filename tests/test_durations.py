@@ -7,8 +7,13 @@ from bot.rules.durations import DurationError, format_duration, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("30s", timedelta(seconds=30)), ("10m", timedelta(minutes=10)), ("1h", timedelta(hours=1)),
-     ("2d", timedelta(days=2)), ("1w", timedelta(weeks=1))],
+    [
+        ("30s", timedelta(seconds=30)),
+        ("10m", timedelta(minutes=10)),
+        ("1h", timedelta(hours=1)),
+        ("2d", timedelta(days=2)),
+        ("1w", timedelta(weeks=1)),
+    ],
 )
 def test_parse(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
