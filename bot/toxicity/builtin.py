@@ -137,10 +137,9 @@ class BuiltinModel:
         self.intercept = float(intercept)
         self.meta = meta or {}
         self.normalizer = str(self.meta.get("normalizer") or FALLBACK_NORMALIZER)
-        # Feature -> row index; weights and squared idf as Python lists (fast to index from C).
+        # Feature -> row index. Weights stay numpy arrays only: Python float lists of them would
+        # cost ~13 MB in every bot process.
         self._index: dict[str, int] = {v: i for i, v in enumerate(vocab)}
-        self._weight: list[float] = weight.tolist()
-        self._idf: list[float] = idf.tolist()
         self._w_np = np.asarray(weight, dtype=np.float64)
         self._idf_np = np.asarray(idf, dtype=np.float64)
         self._size = max(1, len(vocab))
@@ -170,8 +169,8 @@ class BuiltinModel:
     def save(self, path: str | Path) -> None:
         """Write the compact artifact: vocabulary blob, float32 weights, JSON metadata."""
         vocab = list(self._index)
-        weight = np.array(self._weight, dtype=np.float32)
-        idf = np.array(self._idf, dtype=np.float32)
+        weight = self._w_np.astype(np.float32)
+        idf = self._idf_np.astype(np.float32)
         meta = dict(self.meta)
         meta.update(format=FORMAT_VERSION, intercept=self.intercept, features=self.cfg.to_json())
         blob = "\n".join(vocab).encode("utf-8")
@@ -240,7 +239,7 @@ class BuiltinModel:
                 _char_grams((folded,), self.cfg.char_min, self.cfg.char_max, "f:", out)
         get = self._index.get
         rows = tuple([j for j in map(get, out) if j is not None])
-        if len(self._word_rows) >= 200_000:
+        if len(self._word_rows) >= 50_000:
             self._word_rows.clear()
         self._word_rows[word] = rows
         return rows
@@ -255,8 +254,8 @@ class BuiltinModel:
             if j is None:
                 continue
             tf = (1.0 + math.log(c) if self.cfg.sublinear_tf else float(c)) if c > 1 else 1.0
-            num += tf * self._weight[j]
-            den += (tf * self._idf[j]) ** 2
+            num += tf * float(self._w_np[j])
+            den += (tf * float(self._idf_np[j])) ** 2
         if den <= 0.0:
             return self.intercept
         return num / math.sqrt(den) + self.intercept
