@@ -355,15 +355,40 @@ async def test_ban_then_unban(fake: CommandsFake, bot: Bot, mod: FakeMember) -> 
     assert bob.user.id not in fake.guild.bans
 
 
-@pytest.mark.parametrize("command", ["warn", "mute", "unmute", "kick", "ban", "unban", "purge"])
+MODERATOR_COMMANDS = [
+    "warn",
+    "mute",
+    "unmute",
+    "kick",
+    "ban",
+    "unban",
+    "purge",
+    "case",
+    "cases",
+    "pardon",
+    "note",
+    "why",
+    "reload",
+    "stats",
+]
+
+
+@pytest.mark.parametrize("command", MODERATOR_COMMANDS)
 async def test_member_refused_ephemerally_without_any_call(
     fake: CommandsFake, bot: Bot, command: str
 ) -> None:
     alice, bob = fake.member("alice"), fake.member("bob")
+    options: dict[str, Any]
     if command == "unban":
-        options: dict[str, Any] = {"user": str(alice.user.id)}
+        options = {"user": str(alice.user.id)}
     elif command == "purge":
         options = {"count": 5}
+    elif command in ("case", "pardon", "why"):
+        options = {"case": 1}
+    elif command == "note":
+        options = {"member": alice, "text": "watch this one"}
+    elif command in ("reload", "stats"):
+        options = {}
     else:
         options = {"member": alice}
     r = await fake.answer(await fake.invoke(bob, command, **options))

@@ -249,7 +249,25 @@ async def test_kick_ban_unban_unmute_by_id(fake: CommandsFake, bot: Bot, mod: Us
     assert len(await bot.cases()) == 5
 
 
-@pytest.mark.parametrize("command", ["warn", "mute", "unmute", "kick", "ban", "unban", "purge"])
+MODERATOR_COMMANDS = [
+    "warn",
+    "mute",
+    "unmute",
+    "kick",
+    "ban",
+    "unban",
+    "purge",
+    "case",
+    "cases",
+    "pardon",
+    "note",
+    "why",
+    "reload",
+    "stats",
+]
+
+
+@pytest.mark.parametrize("command", MODERATOR_COMMANDS)
 async def test_member_is_refused_and_nothing_is_called(
     fake: CommandsFake, bot: Bot, command: str
 ) -> None:
