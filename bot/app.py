@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO, runtime_checkable
 
@@ -218,6 +219,8 @@ async def _crash(case_id: int) -> None:
 # -- the console playground ------------------------------------------------------------------
 
 PLAYGROUND_MEMBER = Author(id="console-member", name="you", username="you")
+# How the playground's member is addressed in the community's language.
+PLAYGROUND_NAMES = {"en": "you", "vi": "bạn"}
 
 
 async def _playground(
@@ -237,6 +240,8 @@ async def _playground(
     name = pipeline.ruleset.community.name or "console"
     print(f"modbot playground: {name}. Type messages; end with Ctrl-D.", file=out, flush=True)
     n = 0
+    language = pipeline.ruleset.community.language
+    member = replace(PLAYGROUND_MEMBER, name=PLAYGROUND_NAMES.get(language, "you"))
     while True:
         line_task = asyncio.ensure_future(lines.get())
         stop_task = asyncio.ensure_future(stop.event.wait())
@@ -258,7 +263,7 @@ async def _playground(
             community_id="console",
             channel=Channel("console", "console"),
             message_id=str(n),
-            author=PLAYGROUND_MEMBER,
+            author=member,
             text=text,
             timestamp=datetime.now(UTC),
             community_name=name,
