@@ -727,20 +727,8 @@ class Executor:
             Subject(member.id, Privilege.MEMBER),  # lifting a sanction never harms the target
         )
         async with self.db.transaction() as tx:
-            cpk, mpk = await self._member_pks(tx, intent)
-            case_id, (aid,) = await case_store.insert_case(
-                tx,
-                case_store.NewCase(
-                    cpk,
-                    mpk,
-                    "moderator",
-                    now,
-                    moderator_id=moderator.id,
-                    moderator_name=moderator.name,
-                    reason=reason,
-                    sanction=None,
-                ),
-                [case_store.ActionIntent(kind, {})],
+            cpk, mpk, case_id, (aid,) = await self._insert_moderator_case(
+                tx, intent, [case_store.ActionIntent(kind, {})]
             )
             refused = verdict if isinstance(verdict, Refused) else None
             if refused is not None:
@@ -755,6 +743,51 @@ class Executor:
             aid, kind, {}, str(platform), community_id, member.id, reason, case_id
         )
         return Outcome(case_id, esc, None, (outcome,))
+
+    async def run_moderator_case(
+        self, intent: Intent, planned: Sequence[case_store.ActionIntent]
+    ) -> tuple[int, list[ActionOutcome]]:
+        """Record a moderator's case with exactly these actions (intent first), then carry each out."""
+        async with self.db.transaction() as tx:
+            cpk, mpk, case_id, action_ids = await self._insert_moderator_case(tx, intent, planned)
+        self._remember(intent, cpk, mpk)
+        outcomes = [
+            await self._perform(
+                aid,
+                act.kind,
+                act.params,
+                str(intent.platform),
+                intent.community_id,
+                intent.member.id,
+                intent.reason,
+                case_id,
+            )
+            for aid, act in zip(action_ids, planned, strict=True)
+        ]
+        return case_id, outcomes
+
+    async def _insert_moderator_case(
+        self, tx: Tx, intent: Intent, planned: Sequence[case_store.ActionIntent]
+    ) -> tuple[int, int, int, list[int]]:
+        """A case by ``intent.moderator`` with no sanction of its own: (community, member, case, actions)."""
+        moderator = intent.moderator
+        assert moderator is not None
+        cpk, mpk = await self._member_pks(tx, intent)
+        case_id, action_ids = await case_store.insert_case(
+            tx,
+            case_store.NewCase(
+                cpk,
+                mpk,
+                "moderator",
+                intent.now,
+                moderator_id=moderator.id,
+                moderator_name=moderator.name,
+                reason=intent.reason,
+                channel_id=intent.channel_id,
+            ),
+            planned,
+        )
+        return cpk, mpk, case_id, action_ids
 
     async def pardon(self, case_id: int, by: str, now: datetime, reason: str | None = None) -> bool:
         """Pardon a case: its strikes stop counting. False if unknown or already pardoned."""

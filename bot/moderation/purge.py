@@ -55,27 +55,7 @@ async def purge(
             case_store.ActionIntent("delete", {"channel_id": channel_id, "message_id": mid})
             for mid in ids
         ]
-        async with executor.db.transaction() as tx:
-            cpk, mpk = await executor._member_pks(tx, intent)
-            case_id, action_ids = await case_store.insert_case(
-                tx,
-                case_store.NewCase(
-                    cpk,
-                    mpk,
-                    "moderator",
-                    now,
-                    moderator_id=moderator.id,
-                    moderator_name=moderator.name,
-                    reason=reason,
-                    channel_id=channel_id,
-                ),
-                planned,
-            )
-        executor._remember(intent, cpk, mpk)
+        case_id, outcomes = await executor.run_moderator_case(intent, planned)
         case_ids.append(case_id)
-        for aid, act in zip(action_ids, planned, strict=True):
-            outcome = await executor._perform(
-                aid, "delete", act.params, str(platform), community_id, member.id, reason, case_id
-            )
-            deleted += outcome.status == case_store.DONE
+        deleted += sum(outcome.status == case_store.DONE for outcome in outcomes)
     return Purged(tuple(case_ids), deleted)
