@@ -28,6 +28,16 @@ class Reversal:
     error: str | None
 
 
+_CANCEL = (
+    "UPDATE reversals SET status = 'cancelled', updated_at = ?"
+    " WHERE community_id = ? AND member_id = ? AND kind = ? AND status = 'scheduled'"
+)
+_INSERT = (
+    "INSERT INTO reversals (case_id, community_id, member_id, kind, due_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
 async def schedule(
     tx: Tx,
     community_pk: int,
@@ -41,20 +51,8 @@ async def schedule(
     (the newest mute/ban decides when it ends; an older, earlier unmute must not lift it)."""
     await cancel(tx, community_pk, member_pk, kind, now)
     return await tx.execute(
-        "INSERT INTO reversals (case_id, community_id, member_id, kind, due_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (case_id, community_pk, member_pk, kind, to_ts(due_at), to_ts(now)),
+        _INSERT, (case_id, community_pk, member_pk, kind, to_ts(due_at), to_ts(now))
     )
-
-
-_CANCEL = (
-    "UPDATE reversals SET status = 'cancelled', updated_at = ?"
-    " WHERE community_id = ? AND member_id = ? AND kind = ? AND status = 'scheduled'"
-)
-_INSERT = (
-    "INSERT INTO reversals (case_id, community_id, member_id, kind, due_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
 
 
 def schedule_sync(
@@ -89,11 +87,7 @@ def mute_clamped_sync(conn: SyncConn, case_id: int, real_end: datetime, now: dat
 
 async def cancel(tx: Tx, community_pk: int, member_pk: int, kind: str, now: datetime) -> int:
     """Cancel scheduled reversals of ``kind`` for a member (e.g. a moderator lifted it by hand)."""
-    return await tx.execute(
-        "UPDATE reversals SET status = 'cancelled', updated_at = ?"
-        " WHERE community_id = ? AND member_id = ? AND kind = ? AND status = 'scheduled'",
-        (to_ts(now), community_pk, member_pk, kind),
-    )
+    return await tx.execute(_CANCEL, (to_ts(now), community_pk, member_pk, kind))
 
 
 _COLUMNS = """
