@@ -29,14 +29,14 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 import structlog
 
 from bot.config import Settings
-from bot.events import Author, Channel, Message, PlatformName
+from bot.events import Author
 from bot.logging import configure
 from bot.moderation.executor import Executor, describe
 from bot.moderation.pipeline import Handled, Pipeline
 from bot.moderation.privacy import erase_old_text
 from bot.moderation.scheduler import Scheduler
 from bot.platforms.base import Platform
-from bot.platforms.console import ConsolePlatform
+from bot.platforms.console import ConsolePlatform, console_message
 from bot.rules.schema import RuleSet
 from bot.storage import Database, StorageError
 
@@ -258,16 +258,7 @@ async def _playground(
         if not text.strip():
             continue
         n += 1
-        message = Message(
-            platform=PlatformName.CONSOLE,
-            community_id="console",
-            channel=Channel("console", "console"),
-            message_id=str(n),
-            author=member,
-            text=text,
-            timestamp=datetime.now(UTC),
-            community_name=name,
-        )
+        message = console_message(text, n, member, datetime.now(UTC), name)
         print(f"[{n}] {text}", file=out, flush=True)
         handled = await pipeline.handle(message)
         if isinstance(handled, Handled):

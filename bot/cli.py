@@ -130,7 +130,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    from bot.events import Author, Channel, Message, PlatformName
+    from bot.events import Author
+    from bot.platforms.console import console_message
     from bot.rules import Engine, EvalContext
     from bot.rules.explain import decision_json, decision_text
 
@@ -143,15 +144,7 @@ def _explain(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     author = Author(id="member", name="member")
     for number, text in enumerate(texts, 1):
         now = datetime.now(UTC)
-        message = Message(
-            platform=PlatformName.CONSOLE,
-            community_id="console",
-            channel=Channel("console", "console"),
-            message_id=str(number),
-            author=author,
-            text=text,
-            timestamp=now,
-        )
+        message = console_message(text, number, author, now)
         scores = scorer(text) if scorer is not None else None
         decision = engine.decide(message, EvalContext(now=now, scores=scores))
         if args.json:

@@ -6,8 +6,27 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from bot.events import MessageRef, PlatformName
+from bot.events import Author, Channel, Message, MessageRef, PlatformName
 from bot.platforms.base import LogEntry
+
+CONSOLE_COMMUNITY = "console"
+CONSOLE_CHANNEL = Channel("console", "console")
+
+
+def console_message(
+    text: str, number: int, author: Author, when: datetime, community_name: str = ""
+) -> Message:
+    """A line typed at the console (playground, ``modbot explain``) as a message from ``author``."""
+    return Message(
+        platform=PlatformName.CONSOLE,
+        community_id=CONSOLE_COMMUNITY,
+        channel=CONSOLE_CHANNEL,
+        message_id=str(number),
+        author=author,
+        text=text,
+        timestamp=when,
+        community_name=community_name,
+    )
 
 
 class ConsolePlatform:
