@@ -388,22 +388,13 @@ class Executor:
             if cached is not None:
                 cpk, mpk = cached
             else:
-                cpk = member_store.ensure_community_sync(
+                cpk, mpk = member_store.ensure_author_sync(
                     conn,
                     str(intent.platform),
                     intent.community_id,
                     intent.community_name,
+                    intent.member,
                     intent.now,
-                )
-                m = intent.member
-                mpk = member_store.ensure_member_sync(
-                    conn,
-                    cpk,
-                    m.id,
-                    m.name,
-                    intent.now,
-                    username=m.username,
-                    joined_at=m.joined_at,
                 )
             strikes = intent.actions.strikes
             before = case_store.active_strikes_sync(conn, mpk, intent.now) if strikes else 0

@@ -170,17 +170,8 @@ class Pipeline:
             def first_sight(conn: SyncConn) -> tuple[int, int, datetime | None]:
                 # One body in the group commit: a burst of new members costs one trip to the
                 # database thread and one commit, and never holds the writer for a whole await.
-                cpk = member_store.ensure_community_sync(
-                    conn, key[0], key[1], message.community_name, message.timestamp
-                )
-                mpk = member_store.ensure_member_sync(
-                    conn,
-                    cpk,
-                    a.id,
-                    a.name,
-                    message.timestamp,
-                    username=a.username,
-                    joined_at=a.joined_at,
+                cpk, mpk = member_store.ensure_author_sync(
+                    conn, key[0], key[1], message.community_name, a, message.timestamp
                 )
                 return cpk, mpk, member_store.first_seen_sync(conn, key[0], a.id)
 

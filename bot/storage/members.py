@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.events import Author
 from bot.storage import Reader, Row, SyncConn, Tx, from_ts, to_ts
 
 
@@ -106,6 +107,28 @@ def ensure_member_sync(
         _UPSERT_MEMBER, (community_pk, user_id, name, username, to_ts(now), to_ts(joined_at))
     ).fetchone()
     return int(row[0])
+
+
+def ensure_author_sync(
+    conn: SyncConn,
+    platform: str,
+    community_id: str,
+    community_name: str,
+    author: Author,
+    now: datetime,
+) -> tuple[int, int]:
+    """Row ids of a message author's community and member, created on first sight."""
+    cpk = ensure_community_sync(conn, platform, community_id, community_name, now)
+    mpk = ensure_member_sync(
+        conn,
+        cpk,
+        author.id,
+        author.name,
+        now,
+        username=author.username,
+        joined_at=author.joined_at,
+    )
+    return cpk, mpk
 
 
 _MEMBER_COLUMNS = """
