@@ -22,8 +22,7 @@ from bot.commands import COMMANDS, CommandContext, Invocation, Reply, dispatch
 from bot.events import Author, MessageRef, PlatformName
 from bot.i18n import t
 from bot.platforms.base import PlatformError
-from bot.platforms.telegram.admins import ChatStaff
-from bot.platforms.telegram.convert import command_name
+from bot.platforms.telegram.convert import author_of, command_name
 from bot.platforms.telegram.errors import call
 from bot.platforms.telegram.render import text_html
 from bot.storage import members as member_store
@@ -39,18 +38,6 @@ COMMAND_GROUP = -1
 _MAX_TEXT = 4000  # Telegram's limit is 4096 characters after entities
 _MAX_CAPTION = 1000
 _STAFF = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
-
-
-def author_of(user: User, staff: ChatStaff) -> Author:
-    """A Telegram user as a neutral author, with the chat's staff flags."""
-    return Author(
-        id=str(user.id),
-        name=user.full_name,
-        is_bot=user.is_bot,
-        is_moderator=staff.is_moderator(user.id),
-        is_owner=staff.is_owner(user.id),
-        username=user.username,
-    )
 
 
 def message_link(msg: TgMessage) -> str | None:

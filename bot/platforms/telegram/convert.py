@@ -86,7 +86,7 @@ def message_event(
             username=sender_chat.username,
         )
     elif user is not None:
-        author = _author(user, staff)
+        author = author_of(user, staff)
     else:
         return None
     when = msg.edit_date if edited and msg.edit_date else msg.date
@@ -123,7 +123,7 @@ def member_event(update: Update) -> MemberJoin | MemberLeave | None:
         return None
     was = _is_present(change.old_chat_member)
     now = _is_present(change.new_chat_member)
-    member = _author(change.new_chat_member.user, ChatStaff())
+    member = author_of(change.new_chat_member.user, ChatStaff())
     community = str(change.chat.id)
     if now and not was:
         return MemberJoin(
@@ -141,7 +141,8 @@ def _is_present(member: ChatMember) -> bool:
     return member.status == ChatMember.RESTRICTED and bool(getattr(member, "is_member", False))
 
 
-def _author(user: User, staff: ChatStaff) -> Author:
+def author_of(user: User, staff: ChatStaff) -> Author:
+    """A Telegram user as a neutral author, with the chat's staff flags."""
     return Author(
         id=str(user.id),
         name=user.full_name,
