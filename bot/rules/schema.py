@@ -73,6 +73,17 @@ def nested(errors: list[Any]) -> PydanticCustomError:
     return PydanticCustomError(NESTED, "{count} problems", {"errors": errors, "count": len(errors)})
 
 
+def validate_reporting(handler: Callable[[Any], Any], value: Any, errors: list[Any]) -> Any:
+    """Run pydantic's own validation, then report its errors and ``errors`` found beside it together."""
+    try:
+        result = handler(value)
+    except ValidationError as exc:
+        raise nested([*exc.errors(include_url=False), *errors]) from None
+    if errors:
+        raise nested(errors)
+    return result
+
+
 def did_you_mean(word: object, known: Sequence[str]) -> str:
     """`` (did you mean "x"?)`` when a known word is close to ``word``, else an empty string."""
     if not isinstance(word, str):
@@ -420,13 +431,7 @@ def _increasing_ladder(value: Any, handler: Callable[[Any], Any]) -> Any:
                     )
                 )
             previous = n if previous is None else max(previous, n)
-    try:
-        result = handler(value)
-    except ValidationError as exc:
-        raise nested([*exc.errors(include_url=False), *errors]) from None
-    if errors:
-        raise nested(errors)
-    return result
+    return validate_reporting(handler, value, errors)
 
 
 class Escalation(Frozen):
@@ -575,13 +580,7 @@ def _unique_ids(value: Any, handler: Callable[[Any], Any]) -> Any:
                 )
             else:
                 first[rid] = i
-    try:
-        result = handler(value)
-    except ValidationError as exc:
-        raise nested([*exc.errors(include_url=False), *errors]) from None
-    if errors:
-        raise nested(errors)
-    return result
+    return validate_reporting(handler, value, errors)
 
 
 class RuleSet(Frozen):
