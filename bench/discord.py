@@ -27,14 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import percentile, start_bot  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 
 EXAMPLE_LOG = 123456789012345678  # channels.log.discord of rules.example.yaml
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def bench(args: argparse.Namespace) -> dict[str, object]:
@@ -53,20 +49,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     env.pop("TELEGRAM_TOKEN", None)
     log_path = Path(tmp) / "bot.log"
     with log_path.open("wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--rules",
-            args.rules,
-            "--db",
-            str(Path(tmp) / "bench.db"),
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        proc = await start_bot(args.rules, Path(tmp) / "bench.db", env, log_file)
         ps = psutil.Process(proc.pid)
         try:
             await fake.wait_connected(within=30)
@@ -142,7 +125,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "deleted": len(latencies),
         "send_seconds": round(sent_for, 2),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
-        "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
         "max_ms": round(max(latencies), 2) if latencies else None,
         "bot_cpu_pct": round(100 * busy / wall, 1),
         "bot_cpu_ms_per_msg": round(1000 * busy / total, 3),

@@ -28,15 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import percentile, start_bot  # noqa: E402
 from tests.e2e.fake_telegram import FakeTelegram  # noqa: E402
 
 GROUP = -1001000000001
 LOG = -1001234567890  # channels.log.telegram of rules.example.yaml
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def bench(args: argparse.Namespace) -> dict[str, object]:
@@ -56,21 +52,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     env.pop("DISCORD_TOKEN", None)
     log_path = Path(tmp) / "bot.log"
     with log_path.open("wb") as log_file:
-        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *profile,
-            "-m",
-            "bot",
-            "run",
-            "--rules",
-            args.rules,
-            "--db",
-            str(Path(tmp) / "bench.db"),
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
+        proc = await start_bot(
+            args.rules, Path(tmp) / "bench.db", env, log_file, profile=args.profile
         )
         ps = psutil.Process(proc.pid)
         try:
@@ -154,10 +137,10 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "send_seconds": round(sent_for, 2),
         "poll_lag_s": round(lag, 3),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
-        "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
         "max_ms": round(max(latencies), 2) if latencies else None,
         "over_50ms": sum(1 for v in latencies if v > 50),
-        "p99_by_5s": {w: round(_pct(v, 0.99)) for w, v in sorted(windows.items())},
+        "p99_by_5s": {w: round(percentile(v, 0.99)) for w, v in sorted(windows.items())},
         "bot_cpu_pct": round(100 * cpu_bot / sent_for),
         "fake_cpu_pct": round(100 * cpu_fake / sent_for),
         "load_avg": os.getloadavg()[0],
