@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.commands import COMMANDS
 from bot.moderation.executor import Executor
 from bot.moderation.pipeline import Pipeline
 from bot.platforms.discord import DiscordPlatform
@@ -355,22 +356,7 @@ async def test_ban_then_unban(fake: CommandsFake, bot: Bot, mod: FakeMember) -> 
     assert bob.user.id not in fake.guild.bans
 
 
-MODERATOR_COMMANDS = [
-    "warn",
-    "mute",
-    "unmute",
-    "kick",
-    "ban",
-    "unban",
-    "purge",
-    "case",
-    "cases",
-    "pardon",
-    "note",
-    "why",
-    "reload",
-    "stats",
-]
+MODERATOR_COMMANDS = [name for name, command in COMMANDS.items() if not command.for_members]
 
 
 @pytest.mark.parametrize("command", MODERATOR_COMMANDS)

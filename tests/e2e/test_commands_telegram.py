@@ -14,6 +14,7 @@ import pytest
 from telegram import Message as TgMessage
 from telegram import Update, User
 
+from bot.commands import COMMANDS
 from bot.moderation.executor import Executor
 from bot.moderation.pipeline import Pipeline
 from bot.platforms.telegram import TelegramPlatform
@@ -249,22 +250,7 @@ async def test_kick_ban_unban_unmute_by_id(fake: CommandsFake, bot: Bot, mod: Us
     assert len(await bot.cases()) == 5
 
 
-MODERATOR_COMMANDS = [
-    "warn",
-    "mute",
-    "unmute",
-    "kick",
-    "ban",
-    "unban",
-    "purge",
-    "case",
-    "cases",
-    "pardon",
-    "note",
-    "why",
-    "reload",
-    "stats",
-]
+MODERATOR_COMMANDS = [name for name, command in COMMANDS.items() if not command.for_members]
 
 
 @pytest.mark.parametrize("command", MODERATOR_COMMANDS)
