@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
 
 
 def default_rules_path(flag: str | None) -> str:
-    """``--rules``, else ``$MODBOT_RULES``, else ``rules.yaml`` if present, else ``rules.example.yaml``."""
-    if flag:
-        return flag
-    env = os.environ.get("MODBOT_RULES")
-    if env:
-        return env
-    return "rules.yaml" if Path("rules.yaml").exists() else "rules.example.yaml"
+    """The rules file a command reads (see ``bot.config.resolve_rules_path``)."""
+    from bot.config import resolve_rules_path
+
+    return resolve_rules_path(flag)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,6 +12,18 @@ from typing import Literal
 LogFormat = Literal["json", "console"]
 
 
+def resolve_rules_path(
+    flag: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None
+) -> str:
+    """``--rules``, else ``$MODBOT_RULES``, else ``rules.yaml`` if present, else ``rules.example.yaml``."""
+    if flag:
+        return os.fspath(flag)
+    value = (os.environ if env is None else env).get("MODBOT_RULES", "").strip()
+    if value:
+        return value
+    return "rules.yaml" if Path("rules.yaml").exists() else "rules.example.yaml"
+
+
 class SettingsError(ValueError):
     """A setting that cannot be used (e.g. a malformed DISCORD_GUILD_IDS)."""
 
@@ -56,9 +68,7 @@ class Settings:
             value = e.get(name, "").strip()
             return value or None
 
-        rules_path = rules or get("MODBOT_RULES")
-        if rules_path is None:
-            rules_path = "rules.yaml" if Path("rules.yaml").exists() else "rules.example.yaml"
+        rules_path = resolve_rules_path(rules, e)
         fmt = get("MODBOT_LOG_FORMAT")
         if fmt is None:
             tty = sys.stderr.isatty() if isatty is None else isatty
