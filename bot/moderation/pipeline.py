@@ -16,7 +16,6 @@ from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
 from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
 from bot.rules.actions import ActionSet, merge_all
-from bot.rules.conditions import Leaf, Node, Not
 from bot.storage import Database, SyncConn, utcnow
 from bot.storage import members as member_store
 
@@ -40,21 +39,6 @@ def render_template(template: str, **values: str) -> str:
     for key, value in fields.items():
         template = template.replace("{" + key + "}", value)
     return template
-
-
-def scored_rule_ids(ruleset: RuleSet) -> frozenset[str]:
-    """Ids of the rules whose match or except reads a toxicity score."""
-
-    def uses_scores(node: Node | None) -> bool:
-        if node is None:
-            return False
-        if isinstance(node, Leaf):
-            return node.key == "toxicity"
-        if isinstance(node, Not):
-            return uses_scores(node.child)
-        return any(uses_scores(child) for child in node.children)
-
-    return frozenset(r.id for r in ruleset.rules if uses_scores(r.match) or uses_scores(r.except_))
 
 
 def policy_of(ruleset: RuleSet) -> Policy:
@@ -110,7 +94,6 @@ class Pipeline:
         self.ruleset = ruleset
         self.engine = engine if engine is not None else Engine(ruleset)
         self.policy = policy_of(ruleset)
-        self.scored_rules = scored_rule_ids(ruleset)
 
     async def handle(self, event: Event) -> Handled | None:
         """Process one neutral event; returns the decision for messages (None when skipped)."""
@@ -275,7 +258,9 @@ class Pipeline:
             full = engine.decide(message, EvalContext(now=now, scores=scores))
             fired = {m.rule_id for m in first.matches}
             late = tuple(
-                m for m in full.matches if m.rule_id in self.scored_rules and m.rule_id not in fired
+                m
+                for m in full.matches
+                if m.rule_id in engine.scored_rules and m.rule_id not in fired
             )
             if not late:
                 return

@@ -100,10 +100,13 @@ class Engine:
         for r in self._rules:
             for trigger in r.match.triggers or ():
                 self._by_trigger.setdefault(trigger, []).append(r.position)
-        self.needs_scores = any(
-            r.match.needs_scores or (r.unless is not None and r.unless.needs_scores)
+        # Ids of the rules whose match or except reads a toxicity score.
+        self.scored_rules = frozenset(
+            r.rule.id
             for r in self._rules
+            if r.match.needs_scores or (r.unless is not None and r.unless.needs_scores)
         )
+        self.needs_scores = bool(self.scored_rules)
         roles = ruleset.roles
         self._privileged_roles = name_set([*roles.moderators, *roles.exempt])
         self.history_window = _longest_window(ruleset)
