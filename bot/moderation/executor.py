@@ -327,15 +327,14 @@ class Executor:
                 )
             )
         for reply in sorted(a.replies):
-            text = reply.template
-            for key, value in (
-                ("{member}", member),
-                ("{community}", intent.community_name),
-                ("{rule}", reply.rule_id),
-                ("{reason}", reason),
-                ("{duration}", describe(sanction)),
-            ):
-                text = text.replace(key, value)
+            text = render_template(
+                reply.template,
+                member=member,
+                community=intent.community_name,
+                rule=reply.rule_id,
+                reason=reason,
+                duration=describe(sanction),
+            )
             acts.append(
                 case_store.ActionIntent(
                     "reply",
@@ -786,6 +785,15 @@ class Executor:
             ok = await case_store.pardon_case(tx, case_id, by, now, reason)
         log.info("case_pardoned", case=case_id, by=by, ok=ok)
         return ok
+
+
+def render_template(template: str, **values: str) -> str:
+    """Fill a rules-file template; placeholders without a value are left empty."""
+    fields = {"member": "", "community": "", "rule": "", "reason": "", "duration": ""}
+    fields.update(values)
+    for key, value in fields.items():
+        template = template.replace("{" + key + "}", value)
+    return template
 
 
 def _until(sanction: Sanction | None, now: datetime) -> datetime | None:

@@ -12,7 +12,7 @@ import structlog
 
 from bot.events import Event, MemberJoin, Message, PlatformName
 from bot.i18n import t
-from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy
+from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy, render_template
 from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
 from bot.rules.actions import ActionSet, merge_all
@@ -30,15 +30,6 @@ class Handled:
 
     decision: Decision
     outcome: Outcome | None
-
-
-def render_template(template: str, **values: str) -> str:
-    """Fill a rules-file template; placeholders without a value are left empty."""
-    fields = {"member": "", "community": "", "rule": "", "reason": "", "duration": ""}
-    fields.update(values)
-    for key, value in fields.items():
-        template = template.replace("{" + key + "}", value)
-    return template
 
 
 def policy_of(ruleset: RuleSet) -> Policy:
