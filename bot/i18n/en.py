@@ -8,10 +8,12 @@ MESSAGES: dict[str, str] = {
     "auto.muted": "{member} has been muted for {duration}: {reason}. (case #{case})",
     "auto.kicked": "{member} has been removed from the group: {reason}. (case #{case})",
     "auto.banned": "{member} has been banned ({duration}): {reason}. (case #{case})",
+    "auto.warning": "{member}, this is a warning: {reason}",
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
     # Log channel.
     "log.case": "Case #{case}: {action} {member}",
     "log.shadow": "Shadow rule matched (nothing was done): {rules}",
+    "log.forbidden": "I am missing a permission and cannot {right}: {error}",
     "log.alert": "Alert: {rules} matched a message by {member}",
     "log.missing_rights": "I lack the rights to {action} in this chat ({error}). Please make me an administrator with that right.",
     "log.scorer_failed": "The toxicity scorer failed ({error}); messages are let through until it recovers.",

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from bot.events import Author, MessageRef, PlatformName
+from bot.i18n import t
 from bot.moderation.escalation import Escalation, LadderStepLike, escalate, strike_expiry
 from bot.moderation.permissions import (
     Privilege,
@@ -48,21 +49,6 @@ _RIGHT = {
     "reply": "send messages",
     "alert": "post in the log channel",
     "log": "post in the log channel",
-}
-
-_TEXT = {
-    "en": {
-        "warn": "{member}, this is a warning: {reason}",
-        "sanction": "{member}: {sanction} ({reason})",
-        "case": "Case #{case}",
-        "forbidden": "I am missing a permission and cannot {right}: {error}",
-    },
-    "vi": {
-        "warn": "{member}, đây là lời cảnh cáo: {reason}",
-        "sanction": "{member}: {sanction} ({reason})",
-        "case": "Vụ việc #{case}",
-        "forbidden": "Bot thiếu quyền, không thể {right}: {error}",
-    },
 }
 
 
@@ -289,7 +275,6 @@ class Executor:
         until: datetime | None,
     ) -> list[case_store.ActionIntent]:
         """The platform calls for an intent, in order, as JSON-able params (replayable)."""
-        texts = _TEXT.get(policy.language, _TEXT["en"])
         member = intent.member.name or intent.member.id
         acts: list[case_store.ActionIntent] = []
         a = intent.actions
@@ -308,7 +293,7 @@ class Executor:
                     {
                         "channel_id": intent.channel_id,
                         "reply_to": None if a.delete else intent.message_id,
-                        "text": texts["warn"].format(member=member, reason=reason),
+                        "text": t("auto.warning", policy.language, member=member, reason=reason),
                     },
                 )
             )
@@ -627,10 +612,9 @@ class Executor:
         if key in self._alerted or kind in ("alert", "log"):
             return  # one alert per community and missing right, not one per message
         self._alerted.add(key)
-        texts = _TEXT["en"]
         entry = LogEntry(
             title="Missing permission",
-            body=texts["forbidden"].format(right=right, error=message),
+            body=t("log.forbidden", "en", right=right, error=message),
         )
         try:
             await platform.post_log(community_id, entry)
