@@ -12,7 +12,7 @@ import re2
 from bot.events import Message
 from bot.rules.actions import EMPTY, ActionSet, merge_all
 from bot.rules.conditions import CompileContext, Compiled, compile_node
-from bot.rules.conditions.base import Subject, Trigger
+from bot.rules.conditions.base import FEATURES, Subject, Trigger
 from bot.rules.conditions.params import Window
 from bot.rules.conditions.roles import name_set
 from bot.rules.context import EvalContext
@@ -94,8 +94,16 @@ class Engine:
         # once, see ``normalize``) is searched once.
         self._memo_key = object()
         self._regex_set = _regex_set(cc.regexes)
-        self._always = [r for r in self._rules if r.match.triggers is None]
+        always = [r for r in self._rules if r.match.triggers is None]
+        # Rules tied to no index hit: evaluated on every message, or, when the condition bounds a
+        # cheap feature of the message (``Compiled.needs``), on messages that reach the bound.
+        self._always = [r for r in always if r.match.needs is None]
         self._always_positions = frozenset(r.position for r in self._always)
+        gates: dict[str, list[tuple[int, int]]] = {}
+        for r in always:
+            for name, minimum in r.match.needs or ():
+                gates.setdefault(name, []).append((minimum, r.position))
+        self._gates = [(FEATURES[name], sorted(set(pairs))) for name, pairs in gates.items()]
         self._by_trigger: dict[Trigger, list[int]] = {}
         for r in self._rules:
             for trigger in r.match.triggers or ():
@@ -163,15 +171,25 @@ class Engine:
         return Decision(message, nt, tuple(matches), enforced, shadow)
 
     def _candidates(self, subject: Subject) -> list[_CompiledRule]:
-        """Rules that can hold: those without triggers, and those whose index hits are present."""
+        """Rules that can hold: those without triggers whose needs are met, and those whose index
+        hits are present."""
         hit_rules: set[int] = set()
+        for feature, minimums in self._gates:
+            value = feature(subject)
+            for minimum, position in minimums:
+                if minimum > value:
+                    break
+                hit_rules.add(position)
         by_trigger = self._by_trigger
         nt = subject.nt
-        memo = nt.memo.get(self._memo_key)
+        memos = nt.memo
+        if memos is None:
+            memos = nt.memo = {}
+        memo = memos.get(self._memo_key)
         if memo is None:
             hits = self._index.search(nt) if self._index is not None else {}
             numbers = self._regex_set.Match(nt.regex.text) if self._regex_set is not None else None
-            memo = nt.memo[self._memo_key] = (hits, numbers)
+            memo = memos[self._memo_key] = (hits, numbers)
         hits, numbers = memo  # type: ignore[misc]
         if self._index is not None:
             if hits:

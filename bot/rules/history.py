@@ -60,6 +60,11 @@ class History:
         while window and window[0][0] < horizon:
             window.popleft()
 
+    def size(self, member: MemberKey) -> int:
+        """Messages from ``member`` kept in the window (an upper bound of every count below)."""
+        window = self._members.get(member)
+        return 0 if window is None else len(window)
+
     def count_since(self, member: MemberKey, since: datetime) -> int:
         """Messages from ``member`` at or after ``since``."""
         window = self._members.get(member)

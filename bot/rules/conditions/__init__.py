@@ -43,6 +43,7 @@ from bot.rules.conditions.base import (
     Condition,
     Match,
     Matcher,
+    Needs,
     Subject,
     Trigger,
 )
@@ -283,9 +284,10 @@ def compile_node(node: Node, cc: CompileContext) -> Compiled:
                     best = found
             return best
 
-        # Any child's triggers are necessary for the whole AND.
+        # Any child's triggers, or needs, are necessary for the whole AND.
         triggers = next((p.triggers for i in order if (p := parts[i]).triggers is not None), None)
-        return Compiled(every, triggers, needs_scores)
+        needs = next((p.needs for p in parts if p.needs is not None), None)
+        return Compiled(every, triggers, needs_scores, needs)
 
     def some(subject: Subject) -> Match | None:
         for m in matchers:
@@ -300,7 +302,11 @@ def compile_node(node: Node, cc: CompileContext) -> Compiled:
             union = None
             break
         union = union | p.triggers  # type: ignore[operator]
-    return Compiled(some, union, needs_scores)
+    # An OR can hold only where one of its children can: the alternatives of all of them.
+    alternatives: Needs | None = None
+    if all(p.needs is not None for p in parts):
+        alternatives = tuple(alt for p in parts for alt in p.needs or ())
+    return Compiled(some, union, needs_scores, alternatives)
 
 
 __all__ = [

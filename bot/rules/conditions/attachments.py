@@ -65,7 +65,7 @@ def _compile(
             return None
         return Match("attachments", None, f"{len(files)} files")
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("attachments", params.at_least or 1),))
 
 
 CONDITION = Condition(

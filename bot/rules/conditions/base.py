@@ -130,13 +130,85 @@ Matcher = Callable[[Subject], Match | None]
 Trigger = tuple[str, Hashable]
 
 
+# Cheap numbers about a message, each an upper bound of what some conditions count. A condition
+# that cannot hold below a minimum of one says so (``Compiled.needs``), and the engine skips it for
+# messages under that minimum without calling it: most messages are short, lowercase, without a
+# link, a mention or a recent message from the same member.
+Feature = Callable[[Subject], int]
+
+
+def _chars(subject: Subject) -> int:
+    return len(subject.message.text)
+
+
+def _lines(subject: Subject) -> int:
+    text = subject.message.text
+    return text.count("\n") + 1 if text else 0
+
+
+def _capitals(subject: Subject) -> int:
+    """At most this many capital letters: none in a lowercase text, else its length."""
+    text = subject.message.text
+    return 0 if text.islower() else len(text)
+
+
+def _mention_marks(subject: Subject) -> int:
+    """Platform mentions, ``@`` signs and the mass-mention flag: each mention needs one."""
+    m = subject.message
+    return len(m.mentions) + m.text.count("@") + m.mass_mention
+
+
+def _link_hint(subject: Subject) -> int:
+    return 1 if subject.nt.may_have_link else 0
+
+
+def _member_messages(subject: Subject) -> int:
+    """The member's messages in the history window, this one included."""
+    history = subject.ctx.history
+    return 0 if history is None else history.size(subject.member_key)
+
+
+def _attachment_count(subject: Subject) -> int:
+    return len(subject.message.attachments)
+
+
+def _scored(subject: Subject) -> int:
+    return 1 if subject.ctx.scores else 0
+
+
+FEATURES: dict[str, Feature] = {
+    "chars": _chars,
+    "lines": _lines,
+    "capitals": _capitals,
+    "mention_marks": _mention_marks,
+    "link_hint": _link_hint,
+    "member_messages": _member_messages,
+    "attachments": _attachment_count,
+    "scored": _scored,
+}
+
+# Alternatives ``(feature, minimum)``: the condition can hold only if some feature reaches its
+# minimum. Necessary, never sufficient: the matcher still decides.
+Needs = tuple[tuple[str, int], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled condition: the matcher and, if it can only hold on an index hit, those triggers."""
+    """A compiled condition: the matcher and what must be true of a message for it to hold.
+
+    ``triggers``: index hits without which it cannot hold (None: not tied to the index).
+    ``needs``: feature minimums without which it cannot hold (None: no cheap bound).
+    """
 
     matcher: Matcher
     triggers: frozenset[Trigger] | None = None
     needs_scores: bool = False
+    needs: Needs | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [name for name, _ in self.needs or () if name not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown features {unknown}")
 
 
 @dataclass

@@ -52,7 +52,9 @@ def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContex
             return Match("caps", None, f"{share:.0%} capitals")
         return None
 
-    return Compiled(matcher)
+    if fewest_capitals > 0:
+        return Compiled(matcher, needs=(("capitals", params.min_length),))
+    return Compiled(matcher, needs=(("chars", params.min_length),))
 
 
 CONDITION = Condition(

@@ -10,9 +10,10 @@ from bot.rules.conditions.params import AtLeast
 
 
 def count_condition(
-    key: str, count: Callable[[Subject], int], summary: str, unit: str
+    key: str, count: Callable[[Subject], int], summary: str, unit: str, bound: str
 ) -> Condition:
-    """A condition that holds when ``count(subject) >= at_least``."""
+    """A condition that holds when ``count(subject) >= at_least``; the feature ``bound`` (see
+    ``base.FEATURES``) is never below the count, so messages under the threshold skip counting."""
 
     def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
         threshold = params.at_least
@@ -21,6 +22,6 @@ def count_condition(
             value = count(subject)
             return Match(key, None, f"{value} {unit}") if value >= threshold else None
 
-        return Compiled(matcher)
+        return Compiled(matcher, needs=((bound, threshold),))
 
     return Condition(key=key, params=AtLeast, compile=_compile, summary=summary)

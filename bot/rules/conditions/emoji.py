@@ -55,4 +55,5 @@ def _count(subject: Subject) -> int:
     return count_emoji(nt.source)
 
 
-CONDITION = count_condition("emoji", _count, "number of emoji", "emoji")
+# Every emoji is at least one character.
+CONDITION = count_condition("emoji", _count, "number of emoji", "emoji", "chars")

@@ -39,7 +39,7 @@ def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> 
             "invites", subject.nt.normalized_span(start, end), view.text[first.start : first.end]
         )
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("link_hint", 1),))
 
 
 CONDITION = Condition(

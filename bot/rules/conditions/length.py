@@ -15,5 +15,5 @@ from __future__ import annotations
 from bot.rules.conditions.counts import count_condition
 
 CONDITION = count_condition(
-    "length", lambda s: len(s.message.text), "number of characters", "characters"
+    "length", lambda s: len(s.message.text), "number of characters", "characters", "chars"
 )

@@ -22,4 +22,4 @@ def count_lines(subject: Subject) -> int:
     return text.count("\n") + 1 if text else 0
 
 
-CONDITION = count_condition("lines", count_lines, "number of lines", "lines")
+CONDITION = count_condition("lines", count_lines, "number of lines", "lines", "lines")

@@ -84,7 +84,7 @@ def _compile(
             return Match("links", subject.nt.normalized_span(start, end), link.url)
         return None
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("link_hint", 1),))
 
 
 CONDITION = Condition(

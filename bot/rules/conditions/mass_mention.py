@@ -35,7 +35,7 @@ def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> 
         start, end = view.original_span(found.start(), found.end())
         return Match("mass_mention", subject.nt.normalized_span(start, end), found.group(0))
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("mention_marks", 1),))
 
 
 CONDITION = Condition(

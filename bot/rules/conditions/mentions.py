@@ -41,5 +41,9 @@ def mentioned_ids(subject: Subject) -> set[str]:
 
 
 CONDITION = count_condition(
-    "mentions", lambda s: len(mentioned_ids(s)), "distinct members mentioned", "members mentioned"
+    "mentions",
+    lambda s: len(mentioned_ids(s)),
+    "distinct members mentioned",
+    "members mentioned",
+    "mention_marks",  # a platform mention, or an @ in the text for each text mention
 )

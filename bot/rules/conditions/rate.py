@@ -37,7 +37,7 @@ def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -
             return Match("rate", None, f"{count} messages")
         return None
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("member_messages", params.messages),))
 
 
 CONDITION = Condition(

@@ -45,7 +45,7 @@ def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) 
         span = subject.nt.normalized_span(found.start(), found.end())
         return Match("repeated", span, found.group(0)[:40])
 
-    return Compiled(matcher)
+    return Compiled(matcher, needs=(("chars", n),))
 
 
 CONDITION = Condition(

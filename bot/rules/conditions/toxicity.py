@@ -40,7 +40,7 @@ def _compile(params: ToxicityParams, modifiers: Mapping[str, Any], cc: CompileCo
             return Match("toxicity", (0, len(subject.nt.text)), f"{label} {score:.2f}")
         return None
 
-    return Compiled(matcher, needs_scores=True)
+    return Compiled(matcher, needs_scores=True, needs=(("scored", 1),))
 
 
 CONDITION = Condition(
