@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.events import Attachment, Author, Channel, Message, PlatformName, Role
+from bot.replay.partition import Elsewhere, Owners, Part
 from bot.replay.problems import BadMessage, SkipReason
 
 # Kinds a member types: default, reply, slash-command and context-menu invocations (by number too,
@@ -94,10 +95,15 @@ class DiscordConverter:
 
     ``created_at`` comes from the author's id (a snowflake), so ``account_age`` works in replay;
     ``joined_at`` from ``GuildMemberJoin`` system messages seen earlier in the stream.
+
+    With ``part`` (replay split over workers), messages of members of other parts are checked
+    but not converted: they come out as ``Elsewhere``.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, part: Part | None = None) -> None:
         self.path = path
+        self._part = part
+        self._owners: Owners | None = None
         self._extra = {"file": path}  # shared by every message (``Message.extra`` is read-only)
         self._joined: dict[str, datetime] = {}
         self._authors: dict[tuple[Any, ...], Author] = {}
@@ -113,6 +119,8 @@ class DiscordConverter:
         self._link_base = (
             f"https://discord.com/channels/{self.guild_id or '@me'}/{self.channel.id}/"
         )
+        if self._part is not None:
+            self._owners = Owners(self._part, PlatformName.DISCORD, self.guild_id)
 
     def _author(self, raw: object, joined: datetime | None) -> Author:
         if not isinstance(raw, dict):
@@ -146,7 +154,7 @@ class DiscordConverter:
         self._authors[key] = author
         return author
 
-    def convert(self, raw: object) -> Message | SkipReason:
+    def convert(self, raw: object) -> Message | SkipReason | Elsewhere:
         """One message object -> ``Message``, or why it is skipped; ``BadMessage`` if malformed."""
         if not isinstance(raw, dict):
             raise BadMessage(f"message is {type(raw).__name__}, expected an object")
@@ -200,6 +208,9 @@ class DiscordConverter:
             if mid:
                 mentions.append(mid)
 
+        owners = self._owners
+        if owners is not None and not owners.mine(author.id):
+            return Elsewhere(when)
         edited = raw.get("timestampEdited")
         return Message(
             platform=PlatformName.DISCORD,

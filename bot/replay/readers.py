@@ -27,6 +27,7 @@ import ijson
 
 from bot.events import Message
 from bot.replay.discord_export import DiscordConverter
+from bot.replay.partition import Elsewhere, Part
 from bot.replay.problems import BadMessage, ExportFormat, ReadProblem, ReadStats, SkipReason
 from bot.replay.telegram_export import TelegramConverter
 
@@ -155,11 +156,15 @@ def _tell(f: IO[bytes]) -> int | None:
         return None
 
 
-def iter_export(path: str, stats: ReadStats | None = None) -> Iterator[Message | ReadProblem]:
+def iter_export(
+    path: str, stats: ReadStats | None = None, part: Part | None = None
+) -> Iterator[Message | ReadProblem | Elsewhere]:
     """Stream one export as ``Message`` objects in file order, and ``ReadProblem`` for bad input.
 
     Service/system messages and bots' messages are not yielded; they are counted in ``stats``
     (``stats.service``, ``stats.bots``, ``stats.skipped``), as are yielded messages and problems.
+    With ``part``, the messages of members of other parts are yielded as ``Elsewhere`` markers
+    (counted as messages: the stream and ``stats`` are otherwise the same).
     """
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
@@ -185,16 +190,16 @@ def iter_export(path: str, stats: ReadStats | None = None) -> Iterator[Message |
         return
     stats.formats[path] = fmt.value
     if fmt is ExportFormat.TELEGRAM_ACCOUNT:
-        yield from _iter_account(path, stats)
+        yield from _iter_account(path, stats, part)
         return
     if not (header.keys() & ({"guild", "channel"} if fmt is ExportFormat.DISCORD else {"id"})):
         header |= _safe_header_after(path)
     converter: TelegramConverter | DiscordConverter
     if fmt is ExportFormat.DISCORD:
-        converter = DiscordConverter(path)
+        converter = DiscordConverter(path, part)
         converter.set_header(header.get("guild"), header.get("channel"))
     else:
-        converter = TelegramConverter(path)
+        converter = TelegramConverter(path, part)
         converter.set_chat(header)
     with open(path, "rb") as f:
         yield from _convert_stream(
@@ -216,7 +221,7 @@ def _convert_stream(
     converter: TelegramConverter | DiscordConverter,
     stats: ReadStats,
     chats: list[dict[str, Any]] | None,
-) -> Iterator[Message | ReadProblem]:
+) -> Iterator[Message | ReadProblem | Elsewhere]:
     """Convert raw message objects, turning malformed messages and JSON errors into problems."""
     index = 0
     chat_index = -1
@@ -269,10 +274,12 @@ def _convert_stream(
         stats.positions[path] = _tell(f) or 0
 
 
-def _iter_account(path: str, stats: ReadStats) -> Iterator[Message | ReadProblem]:
+def _iter_account(
+    path: str, stats: ReadStats, part: Part | None
+) -> Iterator[Message | ReadProblem | Elsewhere]:
     """A whole-account export: each chat of ``chats.list`` (and ``left_chats.list``) in turn."""
     chats: list[dict[str, Any]] = []  # metadata only (name, type, id), never messages
-    converter = TelegramConverter(path)
+    converter = TelegramConverter(path, part)
 
     def tagged(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, str, Any]]:
         # Rewrites both chat lists to one prefix and tags each message with its chat's index, so the
@@ -317,25 +324,27 @@ def _short(e: Exception) -> str:
 
 
 def iter_exports(
-    paths: Iterable[str], stats: ReadStats | None = None
-) -> Iterator[Message | ReadProblem]:
+    paths: Iterable[str], stats: ReadStats | None = None, part: Part | None = None
+) -> Iterator[Message | ReadProblem | Elsewhere]:
     """Several exports as one stream, messages merged by timestamp (each file is in time order).
 
     Replay must see members' messages across channels in the order they were sent (``rate`` and
     ``duplicates`` count across channels), and DiscordChatExporter writes one file per channel.
     Only one message per file is held at a time. Problems are yielded as soon as they are met.
+    With ``part`` (see ``iter_export``), ``Elsewhere`` markers take their messages' places in the
+    merge, so the order of everything yielded is the same as without it.
     """
     stats = stats if stats is not None else ReadStats()
-    sources = [iter_export(p, stats) for p in paths]
+    sources = [iter_export(p, stats, part) for p in paths]
     if len(sources) == 1:
         yield from sources[0]
         return
-    heap: list[tuple[Any, int, Message]] = []
+    heap: list[tuple[Any, int, Message | Elsewhere]] = []
     problems: list[ReadProblem] = []
 
     def fill(i: int) -> None:
         for item in sources[i]:
-            if isinstance(item, Message):
+            if not isinstance(item, ReadProblem):
                 heapq.heappush(heap, (item.timestamp, i, item))
                 return
             problems.append(item)

@@ -6,14 +6,14 @@ import json
 import multiprocessing
 import os
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.events import Message
+from bot.replay.partition import Elsewhere, Part, part_of
 from bot.replay.problems import ReadProblem, ReadStats
 from bot.replay.readers import iter_exports
 
@@ -125,8 +125,17 @@ def _member_key(message: Message) -> tuple[str, str, str]:
 
 def member_part(message: Message, parts: int) -> int:
     """Which of ``parts`` workers replays this message's member (stable across processes)."""
-    key = f"{message.platform}|{message.community_id}|{message.author.id}"
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % parts
+    return part_of(message.platform, message.community_id, message.author.id, parts)
+
+
+_MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
+
+
+def _as_sent(message: Message) -> Message:
+    """The message with ``edited`` False (``dataclasses.replace`` without its per-call checks)."""
+    values = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+    values["edited"] = False
+    return Message(**values)
 
 
 def merge_reports(reports: Sequence[ReplayReport], samples: int) -> ReplayReport:
@@ -216,15 +225,26 @@ class Replayer:
         self._offenders: dict[tuple[str, str, str], _Offender] = {}
         self._seq = 0
 
-    def run(self, items: Iterable[Message | ReadProblem], tick: Any = None) -> ReplayReport:
-        """Consume a reader stream; ``tick()`` is called every few thousand messages."""
+    def run(
+        self, items: Iterable[Message | ReadProblem | Elsewhere], tick: Any = None
+    ) -> ReplayReport:
+        """Consume a reader stream; ``tick()`` is called every few thousand messages.
+
+        ``Elsewhere`` markers (messages of members another worker replays, see
+        ``bot.replay.partition``) count as messages but are not decided.
+        """
         started = time.perf_counter()
         batch: list[tuple[int, Message]] = []
         n = 0
         for item in items:
-            if isinstance(item, ReadProblem):
-                if len(self.report.problems) < _MAX_PROBLEMS_KEPT:
-                    self.report.problems.append(item)
+            if not isinstance(item, Message):
+                if isinstance(item, ReadProblem):
+                    if len(self.report.problems) < _MAX_PROBLEMS_KEPT:
+                        self.report.problems.append(item)
+                    continue
+                n += 1  # Elsewhere
+                if tick is not None and not n & 2047:
+                    tick()
                 continue
             n += 1
             self._seq = n
@@ -269,9 +289,7 @@ class Replayer:
         )
         # An export holds each message once, in its final text: for the engine it is a message
         # being sent (live, an edit is not recorded again in the rate/duplicates history).
-        decision = self.engine.decide(
-            replace(message, edited=False) if message.edited else message, ctx
-        )
+        decision = self.engine.decide(_as_sent(message) if message.edited else message, ctx)
         if decision.matches:
             self._account(message, decision)
         return decision
@@ -494,7 +512,7 @@ def _file_sizes(paths: Sequence[str]) -> int:
 
 def _with_progress(
     paths: Sequence[str], stats: ReadStats, err: TextIO
-) -> tuple[Iterator[Message | ReadProblem], Any, Any]:
+) -> tuple[Iterator[Message | ReadProblem | Elsewhere], Any, Any]:
     """The reader stream, and (tick, stop) for a rich progress bar on ``err`` when it is a TTY."""
     stream = iter_exports(paths, stats)
     if not err.isatty():
@@ -602,7 +620,8 @@ def _replay_part(
         def tick() -> None:
             counter.value = sum(stats.positions.values())
 
-    return replayer.run(iter_exports(paths, stats), tick)
+    stream = iter_exports(paths, stats, Part(part, parts) if parts > 1 else None)
+    return replayer.run(stream, tick)
 
 
 def _replay_in_parallel(

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.events import Attachment, Author, Channel, Message, PlatformName
+from bot.replay.partition import Elsewhere, Owners, Part
 from bot.replay.problems import BadMessage, SkipReason
 
 _MASS_MENTION = re.compile(r"(?<![\w@])@(?:all|everyone|here)\b", re.IGNORECASE)
@@ -191,10 +192,15 @@ class TelegramConverter:
     ``join_group_by_request``, ``invite_members``) are remembered so that later messages from that
     member carry it. ``account_age`` on Telegram means "first seen by the bot": replay sets
     ``created_at`` to the member's first appearance in the export.
+
+    With ``part`` (replay split over workers), messages of members of other parts are checked
+    but not converted: they come out as ``Elsewhere``.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, part: Part | None = None) -> None:
         self.path = path
+        self._part = part
+        self._owners: Owners | None = None
         # Shared by every message of the file (``Message.extra`` is read-only by convention).
         self._extra = {"file": path}
         self.set_chat({})
@@ -220,8 +226,10 @@ class TelegramConverter:
         self._link_base = (
             f"https://t.me/c/{self.bare_id}/" if self.chat_type in _CHANNEL_TYPES else None
         )
+        if self._part is not None:
+            self._owners = Owners(self._part, PlatformName.TELEGRAM, self.chat_id)
 
-    def convert(self, raw: object) -> Message | SkipReason:
+    def convert(self, raw: object) -> Message | SkipReason | Elsewhere:
         """One message object -> ``Message``, or why it is skipped; ``BadMessage`` if malformed."""
         if not isinstance(raw, dict):
             raise BadMessage(f"message is {type(raw).__name__}, expected an object")
@@ -273,6 +281,12 @@ class TelegramConverter:
         msg_id = raw.get("id")
         if not isinstance(msg_id, int | str):
             raise BadMessage(f"id is {type(msg_id).__name__}, expected a number")
+        has_files = "photo" in raw or "file" in raw or "media_type" in raw
+        owners = self._owners
+        if owners is not None and not owners.mine(author_id):
+            if has_files:
+                _attachments(raw)  # a malformed file field is reported as when converted
+            return Elsewhere(when)
 
         joined = self._joined.get(author_id) or self._joined_names.get(name)
         author = self._authors.get(author_id)
@@ -296,9 +310,7 @@ class TelegramConverter:
             author=author,
             text=text,
             timestamp=when,
-            attachments=_attachments(raw)
-            if "photo" in raw or "file" in raw or "media_type" in raw
-            else (),
+            attachments=_attachments(raw) if has_files else (),
             mentions=tuple(dict.fromkeys(mentions)) if mentions else (),
             mass_mention=bool(text) and "@" in text and _MASS_MENTION.search(text) is not None,
             reply_to=None if reply is None else str(reply),
