@@ -44,6 +44,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.rules.normalize import EntryForm, NormalizedText, Squeezed, normalize_entry
+from bot.rules.vietnamese import VI_LETTERS
 
 __all__ = ["WordEntry", "WordHit", "WordIndex"]
 
@@ -51,6 +52,15 @@ _J = "\x1f"  # boundary of a joined split-letter run (never in a search text oth
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^ ]+")
 _MAX_HITS = 256  # per message: conditions read the first hit, explain lists a few
+_VI_SET = frozenset(VI_LETTERS)
+
+
+def _strict(nt: NormalizedText, m: re.Match[str]) -> bool:
+    """``nt.is_strict`` of a letter run of ``nt.text`` (see ``WordIndex._strict_ok``)."""
+    word = m.group()
+    if not word.isascii() and not _VI_SET.isdisjoint(word):
+        return True
+    return nt.is_strict(m.start(), m.end())
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +108,7 @@ class WordIndex:
     def __init__(self, entries: Iterable[WordEntry]) -> None:
         self._entries: list[WordEntry] = []
         self._forms: list[EntryForm] = []
+        self._written: list[tuple[str, ...]] = []  # each entry's words as written (letter runs)
         main: dict[str, list[Any]] = {}
         literal: dict[str, list[Any]] = {}
         fuzzy: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
@@ -108,6 +119,7 @@ class WordIndex:
             form = normalize_entry(entry.pattern)
             self._entries.append(entry)
             self._forms.append(form)
+            self._written.append(tuple(_LETTER_RUN.findall(form.written)))
             is_literal = form.literal != form.folded
             table = literal if is_literal else main
             squeezed, prof = _profile(form.literal if is_literal else form.folded)
@@ -175,7 +187,8 @@ class WordIndex:
             for t, s in zip(forms.texts, forms.squeezed, strict=True):
                 sq = Squeezed(t, s, pad=" ")
                 squeezed.append(sq)
-                self._scan(self._main, sq, nt, found, None)
+                # Nothing squeezed (no doubled letter or space): indexes of ``s`` are the source's.
+                self._scan(self._main, sq, nt, found, None, len(s) == len(t) + 2)
             for word, positions in forms.joined:
                 sq = Squeezed(_J + word + _J)
                 self._scan(self._main, sq, nt, found, positions)
@@ -203,6 +216,7 @@ class WordIndex:
         nt: NormalizedText,
         found: dict[tuple[int, int, int], bool],
         positions: tuple[int, ...] | None,
+        unsqueezed: bool = False,
     ) -> None:
         for end, (klen, lead, trail, items) in automaton.iter(sq.s):
             if len(found) >= _MAX_HITS:
@@ -220,7 +234,7 @@ class WordIndex:
                     if not all(n in src for n in needs) or not self._runs_ok(sq, cs, prof):
                         continue
                 if span is None:
-                    xs, xe = sq.src_span(cs, ce)
+                    xs, xe = (cs, ce) if unsqueezed else sq.src_span(cs, ce)
                     if positions is None:
                         span = (xs - 1, xe - 1)  # the search text has one pad character
                     else:
@@ -238,16 +252,23 @@ class WordIndex:
         return True
 
     def _strict_ok(self, nt: NormalizedText, i: int, start: int, end: int) -> bool:
-        """Strict words in the hit must equal the entry's words as written."""
-        text = nt.text
-        words = [(m.start(), m.end(), m.group()) for m in _LETTER_RUN.finditer(text, start, end)]
-        strict = [k for k, (a, b, _) in enumerate(words) if nt.is_strict(a, b)]
-        if not strict:
+        """Strict words in the hit must equal the entry's words as written.
+
+        Only words that differ from the entry's are asked about (every word when the counts
+        differ). A word of ``nt.text`` holding a Vietnamese letter is strict without asking
+        ``nt.is_strict`` (which classifies every word of the message on first use): normalization
+        keeps such a word only when it is a clean, well-formed syllable and folds it otherwise
+        (step 3 of ``bot.rules.normalize``), and this is only asked of a message typed with
+        diacritics. ``tests/rules/test_textindex.py`` checks this against ``is_strict`` itself.
+        """
+        words = list(_LETTER_RUN.finditer(nt.text, start, end))
+        written = self._written[i]
+        if len(words) == len(written):
+            for m, as_written in zip(words, written, strict=True):
+                if m.group() != as_written and _strict(nt, m):
+                    return False
             return True
-        written = _LETTER_RUN.findall(self._forms[i].written)
-        if len(written) != len(words):
-            return False
-        return all(words[k][2] == written[k] for k in strict)
+        return not any(_strict(nt, m) for m in words)
 
     # ------------------------------------------------------------------------------------- fuzzy
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.rules.normalize import normalize
-from bot.rules.textindex import WordEntry, WordHit, WordIndex
+from bot.rules.textindex import _LETTER_RUN, WordEntry, WordHit, WordIndex
 
 ENTRIES = [
     "fuck", "ass", "cunt", "shit", "ngu", "cặc", "lồn", "đéo", "địt", "má", "shopee", "slur1",
@@ -178,3 +178,65 @@ def test_search_time_does_not_grow_with_the_list() -> None:
 
     small, large = timed(100), timed(20_000)
     assert large < small * 3 + 0.05
+
+
+class _ReferenceStrict(WordIndex):
+    """The strict check asking ``is_strict`` about every word (what ``_strict_ok`` shortcuts)."""
+
+    def _strict_ok(self, nt, i, start, end):  # type: ignore[no-untyped-def]
+        text = nt.text
+        words = [(m.start(), m.end(), m.group()) for m in _LETTER_RUN.finditer(text, start, end)]
+        strict = [k for k, (a, b, _) in enumerate(words) if nt.is_strict(a, b)]
+        if not strict:
+            return True
+        written = _LETTER_RUN.findall(self._forms[i].written)
+        if len(written) != len(words):
+            return False
+        return all(words[k][2] == written[k] for k in strict)
+
+
+def _obfuscations(text: str) -> list[str]:
+    leet = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "t": "7"})
+    cyrillic = str.maketrans({"a": "а", "o": "о", "e": "е", "c": "с", "p": "р"})
+    return [
+        text,
+        text.upper(),
+        text.translate(leet),
+        text.translate(cyrillic),
+        "\u200b".join(text),
+        ".".join(text.split(" ")[0]) + " " + text,
+        text.replace("a", "a\u0336").replace("o", "ơ\u0301\u0301"),
+        text + " 😂 " + text.replace(" ", "  "),
+        unicodedata_nfd(text),
+    ]
+
+
+def unicodedata_nfd(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def test_strict_shortcut_agrees_with_is_strict_on_every_word() -> None:
+    root = Path(__file__).resolve().parents[2]
+    entries = [
+        "bán", "giá rẻ", "liên hệ", "inbox", "việc nhẹ lương cao", "ban", "dit", "ngu", "cặc",
+        "các bạn", "má", "đéo", "lồn", "địt", "nhé", "quá", "đẹp", "hay lắm", "con cặc", "đm",
+    ]  # fmt: skip
+    entries += (root / "wordlists" / "profanity-vi.txt").read_text(encoding="utf-8").split("\n")
+    entries = [e for e in entries if e.strip() and not e.startswith("#")]
+    word_entries = [WordEntry(e, e, "phrase" if " " in e else "word") for e in entries]
+    fast, reference = WordIndex(word_entries), _ReferenceStrict(word_entries)
+    texts = (root / "tests" / "data" / "harmless_chat.txt").read_text(encoding="utf-8").splitlines()
+    texts += [
+        "các bạn ơi bán gì vậy", "ban bán bàn bạn bận", "giá rẻ lắm, liên hệ inbox nhé",
+        "gia re lam lien he", "việc nhẹ lương cao", "viec nhe luong cao ạ", "đụ má mày",
+        "du ma may", "con cá con cặc", "lớn lên đeo kính", "địt dit d1t đ.ị.t", "ngủ ngu ngư",
+    ]  # fmt: skip
+    checked = 0
+    for base in texts:
+        for text in _obfuscations(base):
+            nt = normalize(text)
+            assert fast.search(nt) == reference.search(nt), text
+            checked += nt.typed_with_diacritics
+    assert checked > 100
