@@ -7,8 +7,13 @@ Each measurement runs in its own process so peak RSS is that measurement's alone
   report) with ``rules.example.yaml`` minus its toxicity rule (no toxicity, as the target says);
 - ``baseline``: ``json.load`` of the whole file, the naive reader replay must not be.
 
+``replay-1`` is the same replay in one process; ``replay`` uses ``--jobs`` worker processes
+(default: replay's own default, one per core up to 4, see ``bot.replay.report.default_jobs``).
+Each row also gives the CPU seconds of the measurement (its process and its workers) and the load
+average before and after it: on a shared machine, wall-clock rates are only comparable at low load.
+
 Usage: ``python bench/replay.py [--messages N] [--format telegram|discord] [--export PATH]
-[--results bench/RESULTS.md]``.
+[--jobs N] [--results bench/RESULTS.md]``.
 """
 
 from __future__ import annotations
@@ -45,8 +50,15 @@ def _children_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def child(mode: str, export: str, rules: str) -> dict[str, Any]:
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def child(mode: str, export: str, rules: str, jobs_arg: int | None = None) -> dict[str, Any]:
     """Run one measurement in this process and return its numbers."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     if mode == "baseline":
         with open(export, encoding="utf-8") as f:
@@ -61,7 +73,7 @@ def child(mode: str, export: str, rules: str) -> dict[str, Any]:
         from bot.replay.report import default_jobs, run_replay
 
         out, err = io.StringIO(), io.StringIO()
-        jobs = 1 if mode == "replay-1" else default_jobs([export])
+        jobs = 1 if mode == "replay-1" else jobs_arg or default_jobs([export])
         code = run_replay([export], rules, True, 5, out, err, jobs=jobs)
         if code != 0:
             raise SystemExit(f"replay failed: {err.getvalue()}")
@@ -74,6 +86,8 @@ def child(mode: str, export: str, rules: str) -> dict[str, Any]:
         "messages": n,
         "seconds": round(elapsed, 2),
         "rate": round(n / elapsed) if elapsed else 0,
+        "cpu_seconds": round(_cpu_seconds(), 2),
+        "load": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
     if mode.startswith("replay"):
@@ -124,9 +138,20 @@ def bench_rules(dest: Path) -> Path:
     return path
 
 
-def run_child(mode: str, export: Path, rules: Path) -> dict[str, Any]:
+def run_child(mode: str, export: Path, rules: Path, jobs: int | None = None) -> dict[str, Any]:
+    extra = ["--jobs", str(jobs)] if jobs else []
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--export", str(export), "--rules", str(rules)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            "--export",
+            str(export),
+            "--rules",
+            str(rules),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -160,11 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--child", choices=("read", "replay-1", "replay", "baseline"), help=argparse.SUPPRESS
     )
+    p.add_argument(
+        "--jobs", type=int, help="worker processes of the 'replay' row (default: replay's own)"
+    )
     p.add_argument("--results", type=Path, help="write the section into this RESULTS.md")
     p.add_argument("--skip-baseline", action="store_true")
     a = p.parse_args(argv)
     if a.child:
-        print(json.dumps(child(a.child, str(a.export), str(a.rules))))
+        print(json.dumps(child(a.child, str(a.export), str(a.rules), a.jobs)))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
@@ -184,19 +212,21 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = os.path.getsize(export) / 1e6
         rules = bench_rules(tmpdir)
         modes = ["read", "replay-1", "replay"] + ([] if a.skip_baseline else ["baseline"])
-        results = {m: run_child(m, export, rules) for m in modes}
+        results = {m: run_child(m, export, rules, a.jobs) for m in modes}
 
     lines = [
         f"export: {a.messages if a.export is None else '?'} {a.format} messages, "
         f"{size_mb:.0f} MB; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}",
         "",
-        "| measurement | jobs | messages | seconds | msg/s | peak RSS (MB) | largest worker (MB) | total RSS (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| measurement | jobs | messages | seconds | msg/s | CPU s | load before / after "
+        "| peak RSS (MB) | largest worker (MB) | total RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for m, r in results.items():
         lines.append(
             f"| {m} | {r.get('jobs', 1)} | {r['messages']} | {r['seconds']} | {r['rate']} | "
-            f"{r['peak_rss_mb']} | {r.get('worker_peak_rss_mb', '')} | {r.get('total_rss_mb', r['peak_rss_mb'])} |"
+            f"{r['cpu_seconds']} | {r['load']} | {r['peak_rss_mb']} | "
+            f"{r.get('worker_peak_rss_mb', '')} | {r.get('total_rss_mb', r['peak_rss_mb'])} |"
         )
     replay = results["replay"]
     ok_rate = replay["rate"] >= TARGET_RATE
@@ -214,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         section = (
             "## Replay (`bench/replay.py`)\n\n"
             f"Command: `.venv/bin/python bench/replay.py --messages {a.messages} "
-            f"--format {a.format} --results {a.results}`\n\n" + report + "\n"
+            f"--format {a.format}{f' --jobs {a.jobs}' if a.jobs else ''} --results {a.results}`"
+            "\n\n" + report + "\n"
         )
         write_results(a.results, section)
     return 0 if ok_rate and ok_rss else 1
