@@ -125,10 +125,20 @@ class DiscordConverter:
     def _author(self, raw: object, joined: datetime | None) -> Author:
         if not isinstance(raw, dict):
             raise BadMessage(f"author is {type(raw).__name__}, expected an object")
-        author_id = _str_field(raw, "id", "author.")
-        roles_raw = _list_field(raw, "roles", "author.")
-        name = _str_field(raw, "name", "author.")
-        nick = _str_field(raw, "nickname", "author.") or name
+        # ``type(x) is str``: the common case without a call; anything else goes through the check.
+        author_id = raw.get("id")
+        if type(author_id) is not str:
+            author_id = _str_field(raw, "id", "author.")
+        roles_raw = raw.get("roles")
+        if type(roles_raw) is not list:
+            roles_raw = _list_field(raw, "roles", "author.")
+        name = raw.get("name")
+        if type(name) is not str:
+            name = _str_field(raw, "name", "author.")
+        nick = raw.get("nickname")
+        if type(nick) is not str:
+            nick = _str_field(raw, "nickname", "author.")
+        nick = nick or name
         role_key = tuple(
             (r.get("id"), r.get("name")) if isinstance(r, dict) else None for r in roles_raw
         )
@@ -158,7 +168,10 @@ class DiscordConverter:
         """One message object -> ``Message``, or why it is skipped; ``BadMessage`` if malformed."""
         if not isinstance(raw, dict):
             raise BadMessage(f"message is {type(raw).__name__}, expected an object")
-        kind = _str_field(raw, "type", "") or "Default"
+        kind = raw.get("type")
+        if type(kind) is not str:
+            kind = _str_field(raw, "type", "")
+        kind = kind or "Default"
         author_raw = raw.get("author")
         if not isinstance(author_raw, dict):
             raise BadMessage(f"author is {type(author_raw).__name__}, expected an object")
@@ -171,14 +184,20 @@ class DiscordConverter:
         if author_raw.get("isBot") is True:
             return SkipReason.BOT
         when = parse_time(raw.get("timestamp"), "timestamp")
-        msg_id = _str_field(raw, "id", "")
+        msg_id = raw.get("id")
+        if type(msg_id) is not str:
+            msg_id = _str_field(raw, "id", "")
         author_id = author_raw.get("id")
         author = self._author(
             author_raw, self._joined.get(author_id) if isinstance(author_id, str) else None
         )
-        text = _str_field(raw, "content", "")
+        text = raw.get("content")
+        if type(text) is not str:
+            text = _str_field(raw, "content", "")
         attachments: list[Attachment] = []
-        _attachments(raw, "", attachments)
+        files, stickers = raw.get("attachments"), raw.get("stickers")
+        if not ((files is None or files == []) and (stickers is None or stickers == [])):
+            _attachments(raw, "", attachments)
 
         forwarded = False
         fwd = raw.get("forwardedMessage")
@@ -201,7 +220,8 @@ class DiscordConverter:
                 reply_to = _str_field(ref, "messageId", "reference.") or None
 
         mentions: list[str] = []
-        for m in _list_field(raw, "mentions"):
+        listed = raw.get("mentions")
+        for m in listed if type(listed) is list else _list_field(raw, "mentions"):
             if not isinstance(m, dict):
                 raise BadMessage(f"mentions has a {type(m).__name__}, expected objects")
             mid = _str_field(m, "id", "mentions[].")

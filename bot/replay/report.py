@@ -602,7 +602,11 @@ def _init_worker(counter: Any) -> None:
 def _replay_part(
     paths: list[str], ruleset: RuleSet, samples: int, part: int, parts: int
 ) -> ReplayReport:
-    """One worker: read every export, decide the members of ``part``."""
+    """One worker: read every export, decide the members of ``part``.
+
+    The readers convert only this part's members' messages (the others come as ``Elsewhere``),
+    so the replayer itself need not hash every member again.
+    """
     import io
 
     from bot.rules import Engine
@@ -610,9 +614,7 @@ def _replay_part(
     engine = Engine(ruleset)
     model = _load_model(ruleset, io.StringIO()) if engine.needs_scores else None
     stats = ReadStats()
-    replayer = Replayer(
-        engine, ruleset, samples=samples, model=model, stats=stats, part=part, parts=parts
-    )
+    replayer = Replayer(engine, ruleset, samples=samples, model=model, stats=stats)
     tick = None
     if part == 0 and _progress_counter is not None:
         counter = _progress_counter
