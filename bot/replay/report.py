@@ -585,10 +585,18 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
 
 def default_jobs(paths: Sequence[str]) -> int:
-    """One worker per core (at most 4) for large exports, one process for small ones."""
+    """One worker per core this process may run on (at most 4) for large exports, else one."""
     if _file_sizes(paths) < PARALLEL_MIN_BYTES:
         return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, available_cores()))
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 _progress_counter: Any = None

@@ -50,3 +50,23 @@ def test_parallel_equals_serial_on_a_generated_export(tmp_path: Path, fmt: str) 
     assert serial["messages"] > 5000
     assert sum(r["matched"] for r in serial["rules"].values()) > 0
     assert parallel == serial
+
+
+def test_default_jobs_follow_the_cores_this_process_may_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from bot.replay import report
+
+    assert 1 <= report.available_cores() <= (os.cpu_count() or 1)
+    small = tmp_path / "small.json"
+    small.write_text("{}")
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(report.PARALLEL_MIN_BYTES)
+    monkeypatch.setattr(report, "available_cores", lambda: 2)
+    assert report.default_jobs([str(small)]) == 1
+    assert report.default_jobs([str(big)]) == 2
+    monkeypatch.setattr(report, "available_cores", lambda: 16)
+    assert report.default_jobs([str(big)]) == 4
