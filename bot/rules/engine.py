@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,8 @@ from bot.rules.conditions.params import Window
 from bot.rules.conditions.roles import name_set
 from bot.rules.context import EvalContext
 from bot.rules.normalize import NormalizedText, normalize, prepare
-from bot.rules.textindex import WordIndex
+from bot.rules.quietchunks import QuietChunks
+from bot.rules.textindex import WordHit, WordIndex
 
 if TYPE_CHECKING:
     from bot.rules.schema import Rule, RuleSet
@@ -90,6 +92,7 @@ class Engine:
             unless = compile_node(rule.except_, cc) if rule.except_ is not None else None
             self._rules.append(_CompiledRule(len(self._rules), rule, match, unless))
         self._index = WordIndex(cc.words) if cc.words else None
+        self._quiet = QuietChunks(self._index, cc.words) if self._index is not None else None
         # Key of this rule set's index hits in ``NormalizedText.memo``: a repeated text (normalized
         # once, see ``normalize``) is searched once.
         self._memo_key = object()
@@ -187,7 +190,9 @@ class Engine:
             memos = nt.memo = {}
         memo = memos.get(self._memo_key)
         if memo is None:
-            hits = self._index.search(nt) if self._index is not None else {}
+            hits: Mapping[Hashable, list[WordHit]] = {}
+            if self._index is not None and not (self._quiet and self._quiet.no_hits(nt)):
+                hits = self._index.search(nt)
             numbers = self._regex_set.Match(nt.regex.text) if self._regex_set is not None else None
             memo = memos[self._memo_key] = (hits, numbers)
         hits, numbers = memo  # type: ignore[misc]

@@ -236,6 +236,7 @@ _B_CLASS_SPLIT = _byte_table(
 )
 _SPLIT_PRE = re.compile(rb"(?<!a)a[ .]{1,3}a(?!a)")
 _SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
+_ADJACENT_SINGLES = re.compile(rb"(?<!a)a[ .]+a(?!a)")  # two one-character words, any gap
 
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
@@ -956,6 +957,18 @@ class NormalizedText:
             else:
                 self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
+
+    def word_chunks(self) -> list[str] | None:
+        """The whitespace chunks of a plain text with no two one-character words next to each
+        other (so no split-letter run joins letters across chunks, and no entry made of single
+        letters such as ``s&m`` can match), else None."""
+        if self._chunks is None:
+            return None
+        chunks, tables = self._chunks
+        if sum(map(tables.singles.__getitem__, chunks)) >= 2:
+            if _ADJACENT_SINGLES.search(_to_bytes(self.text).translate(_B_CLASS_SPLIT)):
+                return None
+        return chunks
 
     def is_strict(self, start: int, end: int) -> bool:
         """Whether the word of ``.text`` at [start, end) is compared as written (see module doc)."""

@@ -1,0 +1,83 @@
+"""Quiet chunks: a message the shortcut calls hit-free has no word-index hit, whatever its shape."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.rules.normalize import normalize
+from bot.rules.quietchunks import QuietChunks, entry_anchors
+from bot.rules.textindex import WordEntry, WordIndex
+
+ENTRIES = [
+    WordEntry("w", "ngu", "word"),
+    WordEntry("w", "địt", "word"),
+    WordEntry("w", "ass", "word"),
+    WordEntry("w", "scam*", "word"),
+    WordEntry("w", "*coin", "word"),
+    WordEntry("w", "d'", "word"),
+    WordEntry("w", "s&m", "word"),
+    WordEntry("w", "kill yourself", "word"),
+    WordEntry("p", "free nitro", "phrase"),
+    WordEntry("p", "việc nhẹ lương cao", "phrase"),
+    WordEntry("p", "*ree gift", "phrase"),
+    WordEntry("f", "discord", "word", fuzzy=1),
+]
+
+PIECES = [
+    "ngu", "người", "nguyên", "ngủ", "địt", "dit", "ass", "assassin", "class", "scammer",
+    "bitcoin", "coin", "d'", "d", "s", "m", "sss", "mmm", "s&m", "what's", "kill", "yourself",
+    "free", "nitro", "gift", "free gift", "việc", "nhẹ", "lương", "cao", "discord", "dlscord",
+    "hello", "a", "i", "2", "1", "lol", "ok", "f", "u", "c", "k", "ngon", "các", "bạn",
+]  # fmt: skip
+SEPARATORS = [" ", "  ", "   ", "    ", ", ", ". ", "\n", " - ", "!", "-", "&", "."]
+
+
+def _index() -> tuple[WordIndex, QuietChunks]:
+    index = WordIndex(ENTRIES)
+    return index, QuietChunks(index, ENTRIES)
+
+
+def test_anchors_are_the_longest_bounded_word_of_each_multi_word_entry() -> None:
+    anchors = entry_anchors(ENTRIES)
+    assert anchors is not None
+    assert anchors.words == {"yourself", "nitro", "luong", "gift"}
+    assert anchors.letters == {"s", "m"}
+
+
+def test_an_entry_of_wildcard_words_only_turns_the_shortcut_off() -> None:
+    entries = [WordEntry("p", "*ree gi*", "phrase")]
+    assert entry_anchors(entries) is None
+    quiet = QuietChunks(WordIndex(entries), entries)
+    assert not quiet.no_hits(normalize("hello there"))
+
+
+def test_common_chat_is_quiet_and_hits_are_not() -> None:
+    _, quiet = _index()
+    assert quiet.no_hits(normalize("hello there, how are you"))
+    assert quiet.no_hits(normalize("người ta nói vậy"))
+    loud = (
+        "you ass",
+        "free    nitro",
+        "s    m",
+        "sss mmm",
+        "what's - mmm",
+        "kill, yourself",
+        "f u c k",
+    )
+    for text in loud:
+        assert not quiet.no_hits(normalize(text)), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)), min_size=1, max_size=8
+    )
+)
+def test_quiet_means_no_hit(parts: list[tuple[str, str]]) -> None:
+    index, quiet = _index()
+    text = "".join(p + s for p, s in parts)
+    nt = normalize(text)
+    if quiet.no_hits(nt):
+        assert index.search(normalize(text)) == {}, text
