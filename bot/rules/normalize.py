@@ -70,6 +70,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -1242,7 +1243,9 @@ MAX_CHARS = 4096
 # Recent messages normalized, by text: chat repeats itself ("lol", "ok", emoji, copy-paste spam
 # waves), and a NormalizedText depends on its text only (its lazy views too). Short texts only,
 # first in first out, bounded.
-_RECENT: dict[str, NormalizedText] = {}
+# An OrderedDict: dropping the oldest entry of a plain dict that churns is a scan over the holes
+# left at its front (thousands of steps a message); here it is one step.
+_RECENT: OrderedDict[str, NormalizedText] = OrderedDict()
 _RECENT_SIZE = 4096
 _RECENT_MAX_LEN = 512
 
@@ -1275,7 +1278,10 @@ def normalize(text: str) -> NormalizedText:
     nt = _words_pipeline(text)
     if len(text) <= _RECENT_MAX_LEN and _RECENT_SIZE:
         if len(_RECENT) >= _RECENT_SIZE:
-            _RECENT.pop(next(iter(_RECENT), ""), None)  # pop: safe if a thread got there first
+            try:
+                _RECENT.popitem(last=False)
+            except KeyError:  # another thread (the toxicity scorer normalizes too) emptied it
+                pass
         _RECENT[text] = nt
     return nt
 

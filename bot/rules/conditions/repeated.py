@@ -20,7 +20,7 @@ from typing import Any
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
 from bot.rules.conditions.params import AtLeast
 
-_PAIR = re.compile(r"(.)\1", re.DOTALL)
+_PAIR = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character equal to the next (overlapping)
 
 
 def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
@@ -34,11 +34,17 @@ def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) 
         text = subject.message.text
         if len(text) < n:
             return None
-        # A run of n >= 2*step characters covers two positions that are multiples of step, so
-        # text[::step] then has two equal neighbours: a scan of a string step times shorter rules
-        # out nearly every message before the full scan.
-        if step > 1 and _PAIR.search(text[::step]) is None:
-            return None
+        # A run of n >= 2*step characters covers two neighbouring positions that are multiples of
+        # step and everything between them: text[::step] has two equal neighbours, and the
+        # stretch of text between them is one character. Chat has equal neighbours often (two
+        # spaces), a one-character stretch almost never, so the full scan below is rare.
+        if step > 1:
+            for pair in _PAIR.finditer(text[::step]):
+                stretch = text[pair.start() * step : pair.start() * step + step + 1]
+                if stretch.count(stretch[0]) == len(stretch):
+                    break
+            else:
+                return None
         found = run.search(text)
         if found is None:
             return None

@@ -101,3 +101,21 @@ def test_repeated_prefilter_never_misses_a_run(text: str, n: int) -> None:
     matcher = CONDITION.compile(AtLeast(at_least=n), {}, CompileContext()).matcher
     expected = re.search("(.)\\1{" + str(max(n, 2) - 1) + ",}", text, re.S) is not None
     assert (matcher(Subject(message(text), EvalContext(now=T0))) is not None) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("ab !"), st.integers(1, 40)), max_size=8),
+    st.integers(2, 30),
+)
+def test_repeated_prefilter_never_misses_a_run_made_of_runs(
+    runs: list[tuple[str, int]], n: int
+) -> None:
+    test_repeated_prefilter_never_misses_a_run.hypothesis.inner_test(  # type: ignore[attr-defined]
+        "".join(c * k for c, k in runs), n
+    )
+
+
+def test_repeated_run_after_a_false_pair_of_samples(judge) -> None:  # type: ignore[no-untyped-def]
+    # Sampled every 5th character: "aaax"; the run is between the 2nd and 3rd samples, not the 1st.
+    assert judge({"repeated": {"at_least": 10}}).fires("abcde" + "a" * 10 + "xyz")
