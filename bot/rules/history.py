@@ -33,6 +33,9 @@ class History:
         self.max_per_member = max_per_member
         self.max_members = max_members
         self._members: OrderedDict[MemberKey, deque[tuple[datetime, str]]] = OrderedDict()
+        # How many entries of each member's window hold each text: a bound of every
+        # ``count_same_since`` that one lookup gives (most texts are in a window once).
+        self._texts: dict[tuple[MemberKey, str], int] = {}
 
     def __len__(self) -> int:
         return len(self._members)
@@ -41,29 +44,47 @@ class History:
         """Add one message (``text_key`` is its normalized text, for duplicates)."""
         window = self._members.get(member)
         if window is None:
-            window = deque(maxlen=self.max_per_member)
+            window = deque()
             self._members[member] = window
             if len(self._members) > self.max_members:
-                self._members.popitem(last=False)
+                self._forget(*self._members.popitem(last=False))
         else:
             self._members.move_to_end(member)
+        if len(window) == self.max_per_member:
+            self._drop(member, window.popleft())  # the oldest by time: the window is in order
         if window and when < window[-1][0]:
-            if len(window) == window.maxlen:
-                window.popleft()  # the oldest by time, as the window is in time order
             at = len(window)
             while at > 0 and window[at - 1][0] > when:
                 at -= 1
             window.insert(at, (when, text_key))
         else:
             window.append((when, text_key))
+        texts = self._texts
+        texts[member, text_key] = texts.get((member, text_key), 0) + 1
         horizon = when - self.max_window
         while window and window[0][0] < horizon:
-            window.popleft()
+            self._drop(member, window.popleft())
+
+    def _drop(self, member: MemberKey, entry: tuple[datetime, str]) -> None:
+        key = (member, entry[1])
+        left = self._texts[key] - 1
+        if left:
+            self._texts[key] = left
+        else:
+            del self._texts[key]
+
+    def _forget(self, member: MemberKey, window: deque[tuple[datetime, str]]) -> None:
+        for entry in window:
+            self._drop(member, entry)
 
     def size(self, member: MemberKey) -> int:
         """Messages from ``member`` kept in the window (an upper bound of every count below)."""
         window = self._members.get(member)
         return 0 if window is None else len(window)
+
+    def same_text(self, member: MemberKey, text_key: str) -> int:
+        """Messages from ``member`` with this text kept in the window (a bound of the count below)."""
+        return self._texts.get((member, text_key), 0)
 
     def count_since(self, member: MemberKey, since: datetime) -> int:
         """Messages from ``member`` at or after ``since``."""

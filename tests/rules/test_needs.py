@@ -141,7 +141,36 @@ def test_features_bound_what_conditions_count(text: str) -> None:
     letters, _ = caps_share(subject.nt.nfkc)
     assert FEATURES["capitals"](subject) >= upper or letters == 0
     assert FEATURES["chars"](subject) >= count_emoji(text)
+    assert FEATURES["symbols"](subject) >= count_emoji(text)
     assert FEATURES["mention_marks"](subject) >= len(mentioned_ids(subject))
     if not subject.links()[1]:
         return
     assert FEATURES["link_hint"](subject) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(-30, 300), st.sampled_from(["a", "b", "c"])),
+        max_size=60,
+    )
+)
+def test_same_text_counts_the_texts_in_each_members_window(
+    records: list[tuple[int, int, str]],
+) -> None:
+    from datetime import timedelta
+
+    from tests.factories import T0
+
+    history = History(max_window=timedelta(seconds=60), max_per_member=5, max_members=3)
+    for member, delta, text in records:
+        history.record(("discord", "c", str(member)), T0 + timedelta(seconds=delta), text)
+    for member in range(4):
+        key = ("discord", "c", str(member))
+        window = history._members.get(key, ())
+        assert history.size(key) == len(window) <= 5
+        for text in ("a", "b", "c"):
+            kept = sum(1 for _, t in window if t == text)
+            assert history.same_text(key, text) == kept
+            assert history.count_same_since(key, text, T0 - timedelta(days=1)) == kept
+    assert len(history._texts) == len({(k, t) for k, w in history._members.items() for _, t in w})

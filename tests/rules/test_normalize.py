@@ -248,3 +248,11 @@ def test_shipped_lookalike_table_equals_a_fresh_build() -> None:
 
     shipped = json.loads(LOOKALIKES_FILE.read_text(encoding="utf-8"))
     assert shipped == build_lookalikes(), "run .venv/bin/python scripts/gen_lookalikes.py"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"ab1_-+.:[](){}dot \t\n\r", "ả", "đ", "ơ"])))
+def test_link_hint_in_re2_agrees_with_its_re_spelling(text: str) -> None:
+    from bot.rules.normalize import _LINK_HINT, _LINK_HINT_RE
+
+    assert (_LINK_HINT.search(text) is None) == (_LINK_HINT_RE.search(text) is None)

@@ -168,6 +168,19 @@ def _member_messages(subject: Subject) -> int:
     return 0 if history is None else history.size(subject.member_key)
 
 
+def _same_text(subject: Subject) -> int:
+    """The member's messages in the history window with this message's text, this one included."""
+    history = subject.ctx.history
+    return 0 if history is None else history.same_text(subject.member_key, subject.text_key)
+
+
+def _symbols(subject: Subject) -> int:
+    """At most this many emoji: none in plain text (ASCII, Vietnamese letters) without a ``<``."""
+    nt = subject.nt
+    text = subject.message.text
+    return 0 if nt.plain and "<" not in text else len(text)
+
+
 def _attachment_count(subject: Subject) -> int:
     return len(subject.message.attachments)
 
@@ -183,6 +196,8 @@ FEATURES: dict[str, Feature] = {
     "mention_marks": _mention_marks,
     "link_hint": _link_hint,
     "member_messages": _member_messages,
+    "same_text": _same_text,
+    "symbols": _symbols,
     "attachments": _attachment_count,
     "scored": _scored,
 }

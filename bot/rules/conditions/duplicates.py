@@ -33,7 +33,7 @@ def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -
             return Match("duplicates", (0, len(subject.nt.text)), f"{count} times")
         return None
 
-    return Compiled(matcher, needs=(("member_messages", params.messages),))
+    return Compiled(matcher, needs=(("same_text", params.messages),))
 
 
 CONDITION = Condition(

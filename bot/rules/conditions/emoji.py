@@ -55,5 +55,5 @@ def _count(subject: Subject) -> int:
     return count_emoji(nt.source)
 
 
-# Every emoji is at least one character.
-CONDITION = count_condition("emoji", _count, "number of emoji", "emoji", "chars")
+# Plain text (ASCII and Vietnamese letters) without a "<" has none; else at most one a character.
+CONDITION = count_condition("emoji", _count, "number of emoji", "emoji", "symbols")
