@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.rules.history import History
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: callers build one per message, and frozen costs 3x more
 class EvalContext:
     """The values ``Engine.decide`` needs beyond the message; the engine reads no clock of its own.
 
