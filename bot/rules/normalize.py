@@ -239,7 +239,15 @@ _B_CLASS_SPLIT = _byte_table(
 )
 _SPLIT_PRE = re.compile(rb"(?<!a)a[ .]{1,3}a(?!a)")
 _SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
-_ADJACENT_SINGLES = re.compile(rb"(?<!a)a[ .]+a(?!a)")  # two one-character words, any gap
+# Two one-character words next to each other, any gap: letters "a", digits "9" (the second
+# pattern asks for a letter among them: a split-letter run of digits only joins no word).
+_B_CLASS_SINGLES = _byte_table(
+    lambda c: (
+        ("9" if c.isdigit() else "a") if _is_alnum_byte_char(c) else (" " if c.isspace() else ".")
+    )
+)
+_ADJACENT_SINGLES = re.compile(rb"(?<![a9])[a9][ .]+[a9](?![a9])")
+_ADJACENT_SINGLES_LETTER = re.compile(rb"(?<![a9])(?:a[ .]+[a9]|9[ .]+a)(?![a9])")
 
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
@@ -967,15 +975,17 @@ class NormalizedText:
                 self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
 
-    def word_chunks(self) -> list[str] | None:
+    def word_chunks(self, *, digit_pairs: bool = True) -> list[str] | None:
         """The whitespace chunks of a plain text with no two one-character words next to each
         other (so no split-letter run joins letters across chunks, and no entry made of single
-        letters such as ``s&m`` can match), else None."""
+        characters such as ``s&m`` can match), else None. ``digit_pairs=False``: two one-digit
+        words (``2-1``) do not count (when no such entry has a digit)."""
         if self._chunks is None:
             return None
         chunks, tables = self._chunks
         if sum(map(tables.singles.__getitem__, chunks)) >= 2:
-            if _ADJACENT_SINGLES.search(_to_bytes(self.text).translate(_B_CLASS_SPLIT)):
+            pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
+            if pattern.search(_to_bytes(self.text).translate(_B_CLASS_SINGLES)):
                 return None
         return chunks
 

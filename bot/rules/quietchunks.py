@@ -58,6 +58,11 @@ class QuietChunks:
     ) -> None:
         self._index = index
         self._anchors = entry_anchors(entries)
+        # Two one-digit words side by side (``2-1``) join no split-letter run; they matter only
+        # when an entry made of one-character words has a digit among them.
+        self._digit_pairs = self._anchors is not None and any(
+            c.isdigit() for c in self._anchors.letters
+        )
         self._quiet: set[str] = set()
         self._loud: set[str] = set()
         self._max = max_chunks
@@ -66,7 +71,7 @@ class QuietChunks:
         """True only if the word index would find nothing in the message (False: search it)."""
         if self._anchors is None:
             return False
-        chunks = nt.word_chunks()
+        chunks = nt.word_chunks(digit_pairs=self._digit_pairs)
         if chunks is None:
             return False
         quiet = self._quiet

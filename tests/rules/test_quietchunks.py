@@ -28,7 +28,7 @@ PIECES = [
     "ngu", "người", "nguyên", "ngủ", "địt", "dit", "ass", "assassin", "class", "scammer",
     "bitcoin", "coin", "d'", "d", "s", "m", "sss", "mmm", "s&m", "what's", "kill", "yourself",
     "free", "nitro", "gift", "free gift", "việc", "nhẹ", "lương", "cao", "discord", "dlscord",
-    "hello", "a", "i", "2", "1", "lol", "ok", "f", "u", "c", "k", "ngon", "các", "bạn",
+    "hello", "a", "i", "2", "1", "9", "2g", "1c", "lol", "ok", "f", "u", "c", "k", "ngon", "các", "bạn",
 ]  # fmt: skip
 SEPARATORS = [" ", "  ", "   ", "    ", ", ", ". ", "\n", " - ", "!", "-", "&", "."]
 
@@ -81,3 +81,13 @@ def test_quiet_means_no_hit(parts: list[tuple[str, str]]) -> None:
     nt = normalize(text)
     if quiet.no_hits(nt):
         assert index.search(normalize(text)) == {}, text
+
+
+def test_one_digit_words_side_by_side_matter_only_for_entries_with_a_digit() -> None:
+    _, quiet = _index()
+    assert quiet.no_hits(normalize("won 2-1 yesterday"))
+    assert not quiet.no_hits(normalize("won 2-a yesterday"))  # could join into a word
+    entries = [*ENTRIES, WordEntry("w", "1 2", "word")]
+    index = WordIndex(entries)
+    assert not QuietChunks(index, entries).no_hits(normalize("call 1 2 me"))
+    assert index.search(normalize("call 1 2 me"))
