@@ -969,7 +969,7 @@ class NormalizedText:
     def search_forms(self) -> SearchForms:
         """The folded search texts the word index reads (computed once)."""
         if self._forms is None:
-            if self._chunks is not None:
+            if self._chunks is not None and self._variant is None:
                 self._forms = _plain_forms(self.text, *self._chunks)
             else:
                 self._forms = _search_forms(self.text, self._variant, self._bytes)
@@ -1109,11 +1109,13 @@ class _ChunkTables:
     """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
-    __slots__ = ("kept", "seen", "singles", "special", "squeezed")
+    __slots__ = ("kept", "seen", "singles", "special", "squeezed", "variant_only")
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
         self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
+        # Special only for a leet variant (a mention: ``@name`` is also searched as ``aname``).
+        self.variant_only: set[str] = set()
         self.kept: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
@@ -1132,13 +1134,16 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         new = set(chunks)
     for chunk in new:
         b = _to_bytes(chunk)
-        special = False
+        special = variant_only = False
         if _has_leet(b):
             primary, variant, changed = _apply_leet(chunk, entry=False)
             special = primary != chunk or variant is not None or bool(changed)
+            variant_only = primary == chunk and not changed and variant is not None
         bad, kept = _piece_info(b)
         if special or bad:
             tables.special.add(chunk)
+        if variant_only and not bad:
+            tables.variant_only.add(chunk)
         if kept:
             tables.kept.add(chunk)
         words = b.translate(_B_SEARCH).decode("latin-1").split()
@@ -1149,18 +1154,24 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
 
 
 def _plain_pipeline(text: str) -> NormalizedText | None:
-    """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None."""
+    """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None.
+
+    A chunk that leet changes only in a second search text (a mention) keeps the text plain: the
+    result then has that variant, as the general pipeline would give it."""
     lower = text.lower()
     chunks = lower.split()
     tables = _CHUNK_TABLES
     if not all(map(tables.seen.__contains__, chunks)):
         tables = _learn_chunks(chunks)
+    variant = None
     if not tables.special.isdisjoint(chunks):
-        return None
+        if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
+            return None
+        variant = _apply_leet(lower, entry=False)[1]
     return NormalizedText(
         text,
         TextView(lower, range(len(text) + 1)),
-        None,
+        variant,
         [],
         not tables.kept.isdisjoint(chunks),
         lower=lower,

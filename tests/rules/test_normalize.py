@@ -256,3 +256,38 @@ def test_link_hint_in_re2_agrees_with_its_re_spelling(text: str) -> None:
     from bot.rules.normalize import _LINK_HINT, _LINK_HINT_RE
 
     assert (_LINK_HINT.search(text) is None) == (_LINK_HINT_RE.search(text) is None)
+
+
+_PLAIN_WORDS = [
+    "@user578", "@ass", "@Alice", "@b", "@", "sh1t", "h3llo", "covid19", "ass", "a", "i", "s",
+    "người", "ngủ", "ngu", "đm", "Đi", "các", "bạn", "fúck", "hello", "what's", "d'", "f", "u",
+    "2-1", "x", "!hey!", "@@x", "email@x.com", "a.b", "NITRO",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_PLAIN_WORDS), st.sampled_from([" ", "  ", ", ", ".", "\n"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_plain_pipeline_equals_the_general_one(parts: list[tuple[str, str]]) -> None:
+    """The chunk-table shortcut (mentions included) gives what the general pipeline gives."""
+    from unittest import mock
+
+    import bot.rules.normalize as n
+
+    text = "".join(w + s for w, s in parts)
+    fast = n._words_pipeline(text)
+    with mock.patch.object(n, "_plain_pipeline", lambda _text: None):
+        slow = n._words_pipeline(text)
+    assert (fast.text, fast._variant, list(fast._signals), fast.typed_with_diacritics) == (
+        slow.text,
+        slow._variant,
+        list(slow._signals),
+        slow.typed_with_diacritics,
+    )
+    assert fast.search_forms() == slow.search_forms()
+    assert fast.regex.text == slow.regex.text

@@ -28,7 +28,7 @@ PIECES = [
     "ngu", "người", "nguyên", "ngủ", "địt", "dit", "ass", "assassin", "class", "scammer",
     "bitcoin", "coin", "d'", "d", "s", "m", "sss", "mmm", "s&m", "what's", "kill", "yourself",
     "free", "nitro", "gift", "free gift", "việc", "nhẹ", "lương", "cao", "discord", "dlscord",
-    "hello", "a", "i", "2", "1", "9", "2g", "1c", "lol", "ok", "f", "u", "c", "k", "ngon", "các", "bạn",
+    "hello", "a", "i", "2", "1", "9", "2g", "1c", "lol", "@user1", "@ass", "@dlscord", "@s", "ok", "f", "u", "c", "k", "ngon", "các", "bạn",
 ]  # fmt: skip
 SEPARATORS = [" ", "  ", "   ", "    ", ", ", ". ", "\n", " - ", "!", "-", "&", "."]
 
