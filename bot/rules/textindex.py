@@ -148,6 +148,9 @@ class WordIndex:
         # Squeezed words known to have no fuzzy candidate: most words of a message, ruled out
         # together with one set difference.
         self._fuzzy_none: set[str] = set()
+        # Characters of the fuzzy entries: a token with more characters outside them than the
+        # largest allowed distance (2) has no candidate (``user1234``), without comparing.
+        self._fuzzy_alphabet = frozenset("".join(s for bucket in fuzzy.values() for s in bucket[0]))
 
     @staticmethod
     def _build(keys: dict[str, list[Any]]) -> ahocorasick.Automaton | None:
@@ -278,7 +281,11 @@ class WordIndex:
             return cached
         n = len(token)
         out: list[tuple[int, int]] = []
+        alphabet = self._fuzzy_alphabet
+        foreign = n - sum(map(alphabet.__contains__, token))  # each is at least one edit
         for k in (1, 2):
+            if foreign > k:
+                continue
             for length in range(n - k, n + k + 1):
                 bucket = self._fuzzy.get((k, length))
                 if bucket is None:

@@ -4,6 +4,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.rules.normalize import normalize
 from bot.rules.textindex import _LETTER_RUN, WordEntry, WordHit, WordIndex
@@ -240,3 +242,21 @@ def test_strict_shortcut_agrees_with_is_strict_on_every_word() -> None:
             assert fast.search(nt) == reference.search(nt), text
             checked += nt.typed_with_diacritics
     assert checked > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="dicsorl19xq", min_size=3, max_size=11))
+def test_fuzzy_alphabet_shortcut_never_drops_a_candidate(token: str) -> None:
+    """Tokens with letters no fuzzy entry has skip the comparison; results are unchanged."""
+    from rapidfuzz.distance import Levenshtein
+
+    index = WordIndex(
+        [WordEntry("f", "discord", "word", fuzzy=2), WordEntry("g", "discordia", "word", fuzzy=2)]
+    )
+    got = {i for i, _ in index._fuzzy_candidates(token)}
+    want = set()
+    for (k, _length), (strings, ids) in index._fuzzy.items():
+        for s, i in zip(strings, ids, strict=True):
+            if Levenshtein.distance(token, s) <= k and abs(len(token) - len(s)) <= k:
+                want.add(i)
+    assert got == want
