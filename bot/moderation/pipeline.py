@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -85,6 +85,9 @@ class Pipeline:
         self.ruleset = ruleset
         self.engine = engine if engine is not None else Engine(ruleset)
         self.policy = policy_of(ruleset)
+        # Keep what the longest rate/duplicates window of these rules needs, as replay does: less
+        # memory per member, and the feature bounds (recent and same-text messages) stay tight.
+        self.history.max_window = max(self.engine.history_window, timedelta(minutes=1))
 
     async def handle(self, event: Event) -> Handled | None:
         """Process one neutral event; returns the decision for messages (None when skipped)."""

@@ -51,3 +51,19 @@ async def test_no_channel_or_bot_no_welcome(setup: tuple[Pipeline, RecordingPlat
     bot = Author("6", "helper_bot", is_bot=True)
     await pipeline.handle(MemberJoin(PlatformName.TELEGRAM, "-100", bot, T0, channel_id="-100"))
     assert "send_message" not in platform.methods()
+
+
+async def test_history_keeps_the_longest_window_of_the_rules(
+    setup: tuple[Pipeline, RecordingPlatform],
+) -> None:
+    """Not welcome-specific: the pipeline's history follows the rules it runs, reloads included."""
+    from datetime import timedelta
+
+    pipeline, _ = setup
+    assert pipeline.history.max_window == timedelta(minutes=1)  # no window: one minute
+    longer = (
+        RULES
+        + "  - {id: dupes, match: {duplicates: {messages: 3, within: 10m}}, actions: [delete]}\n"
+    )
+    pipeline.reload(load_rules_text(longer))
+    assert pipeline.history.max_window == timedelta(minutes=10)
