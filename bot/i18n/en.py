@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
     # Log channel.
     "log.case": "Case #{case}: {action} {member}",
     "log.shadow": "Shadow rule matched (nothing was done): {rules}",
+    "log.forbidden_title": "Missing permission",
     "log.forbidden": "I am missing a permission and cannot {right}: {error}",
     "log.alert": "Alert: {rules} matched a message by {member}",
     "log.missing_rights": "I lack the rights to {action} in this chat ({error}). Please make me an administrator with that right.",

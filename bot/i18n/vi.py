@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "auto.appeal_hint": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do.",
     "log.case": "Vụ #{case}: {action} {member}",
     "log.shadow": "Luật đang theo dõi vừa khớp (chưa xử lý gì): {rules}",
+    "log.forbidden_title": "Thiếu quyền",
     "log.forbidden": "Bot thiếu quyền, không thể {right}: {error}",
     "log.alert": "Cảnh báo: {rules} khớp với tin nhắn của {member}",
     "log.missing_rights": "Bot không có quyền {action} trong nhóm này ({error}). Hãy cấp cho bot quyền quản trị tương ứng.",

@@ -175,6 +175,8 @@ class Executor:
     backoff: float = 0.5
     max_rate_limit_waits: int = 20
     _alerted: set[tuple[str, str, str]] = field(default_factory=set)
+    # Each community's language, from the policy of its latest case (for alerts outside a case).
+    _languages: dict[tuple[str, str], str] = field(default_factory=dict)
     _pks: dict[tuple[str, ...], int] = field(default_factory=dict)
     # Per member, the latest background task posting follow-ups (each waits for the one before).
     _follow_ups: dict[tuple[str, str, str], asyncio.Task[None]] = field(default_factory=dict)
@@ -364,6 +366,7 @@ class Executor:
             self._actor(intent, policy),
             Subject(intent.member.id, privilege_of(intent.member, policy.moderator_roles)),
         )
+        self._languages[str(intent.platform), intent.community_id] = policy.language
         cached = self._cached_pks(intent)
 
         def record(conn: SyncConn) -> _Recorded:
@@ -612,9 +615,10 @@ class Executor:
         if key in self._alerted or kind in ("alert", "log"):
             return  # one alert per community and missing right, not one per message
         self._alerted.add(key)
+        language = self._languages.get((str(platform.name), community_id), "en")
         entry = LogEntry(
-            title="Missing permission",
-            body=t("log.forbidden", "en", right=right, error=message),
+            title=t("log.forbidden_title", language),
+            body=t("log.forbidden", language, right=right, error=message),
         )
         try:
             await platform.post_log(community_id, entry)

@@ -352,3 +352,15 @@ async def test_refused_case_logs_its_reason(db: Database) -> None:
         await ex.execute(intent(ActionSet(sanction=Ban()), member=moderator), POLICY)
     recorded = next(e for e in logs if e["event"] == "case_recorded")
     assert recorded["refused"] is not None
+
+
+async def test_forbidden_alert_is_in_the_community_language(db: Database) -> None:
+    from dataclasses import replace
+
+    p = RecordingPlatform()
+    p.fail("mute", FailureKind.FORBIDDEN, message="not enough rights")
+    await make(db, p).execute(
+        intent(ActionSet(sanction=Mute(timedelta(minutes=5)))), replace(POLICY, language="vi")
+    )
+    (alert,) = [e for e in p.logs if e.title == "Thiếu quyền"]
+    assert alert.body.startswith("Bot thiếu quyền, không thể")
