@@ -8,11 +8,6 @@ from datetime import datetime, timedelta
 MemberKey = tuple[str, str, str]  # (platform, community id, member id)
 
 
-def text_key(normalized: str) -> str:
-    """What makes two messages "the same text" for ``duplicates``: normalized, spacing collapsed."""
-    return " ".join(normalized.split())
-
-
 class History:
     """Recent messages per member, oldest first; bounded in members and in messages per member.
 

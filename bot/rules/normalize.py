@@ -975,6 +975,12 @@ class NormalizedText:
                 self._forms = _search_forms(self.text, self._variant, self._bytes)
         return self._forms
 
+    def words_joined(self) -> str:
+        """``.text`` with every run of whitespace one space, no space at the ends."""
+        if self._chunks is not None:
+            return " ".join(self._chunks[0])  # plain text: ``.text`` is the lowercase original
+        return " ".join(self.text.split())
+
     def word_chunks(self, *, digit_pairs: bool = True) -> list[str] | None:
         """The whitespace chunks of a plain text with no two one-character words next to each
         other (so no split-letter run joins letters across chunks, and no entry made of single

@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.events import Message
 from bot.rules.context import EvalContext
-from bot.rules.history import text_key
 from bot.rules.linkscan import Scanned, scan
 from bot.rules.normalize import NormalizedText, TextView, normalize
 from bot.rules.textindex import WordEntry, WordHit
@@ -71,9 +70,10 @@ class Subject:
 
     @property
     def text_key(self) -> str:
-        """The message's text as ``duplicates`` and the history compare it."""
+        """The message's text as ``duplicates`` and the history compare it: normalized, runs of
+        whitespace as one space."""
         if self._key is None:
-            self._key = text_key(self.nt.text)
+            self._key = self.nt.words_joined()
         return self._key
 
     def links(self) -> tuple[TextView | None, tuple[Scanned, ...]]:
