@@ -195,7 +195,9 @@ class Engine:
             hits: Mapping[Hashable, list[WordHit]] = {}
             if self._index is not None and not (self._quiet and self._quiet.no_hits(nt)):
                 hits = self._index.search(nt)
-            numbers = self._regex_set.Match(nt.regex.text) if self._regex_set is not None else None
+            numbers = None
+            if self._regex_set is not None:
+                numbers = self._regex_set.Match(nt.regex_text)
             memo = memos[self._memo_key] = (hits, numbers)
         hits, numbers = memo  # type: ignore[misc]
         if self._index is not None:
@@ -211,7 +213,9 @@ class Engine:
         if not hit_rules:
             return self._always
         rules = self._rules
-        return [rules[p] for p in sorted(hit_rules.union(self._always_positions))]
+        if self._always_positions:
+            hit_rules |= self._always_positions
+        return [rules[p] for p in sorted(hit_rules)]
 
 
 def _regex_set(patterns: list[str]) -> re2.Set | None:

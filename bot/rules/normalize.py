@@ -913,6 +913,11 @@ class NormalizedText:
         return self._regex
 
     @property
+    def regex_text(self) -> str:
+        """``regex.text``, without building the view for plain text (its lowercase form)."""
+        return self._lower if self._lower is not None else self.regex.text
+
+    @property
     def links(self) -> TextView:
         """The regex view with defanged links undone: what ``links``/``invites``/mentions see."""
         if self._links is None:
