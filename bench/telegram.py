@@ -57,7 +57,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         )
         ps = psutil.Process(proc.pid)
         try:
-            await fake.wait_for("getUpdates", within=30)
+            await fake.wait_for("getUpdates", within=30, received=True)
             users = [fake.user(10_000 + i, f"member{i}") for i in range(args.users)]
             # Warm-up: the admin list, first members, SQLite pages, the engine's first matches.
             for i in range(20):

@@ -82,7 +82,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float  # time.monotonic() when received
-    status: int = 200
+    status: int = 0  # 0 until answered: a waiter must not see a call as done before its effect
 
 
 @dataclass
@@ -190,11 +190,14 @@ class FakeTelegram:
         where: Callable[[Call], bool] = lambda c: True,
         count: int = 1,
         within: float = 5.0,
+        received: bool = False,
     ) -> list[Call]:
-        """Wait until ``count`` successful calls of ``method`` matching ``where`` were made."""
+        """Wait until ``count`` successful calls of ``method`` matching ``where`` were answered
+        (``received``: only made, whatever the answer - a long poll is answered much later)."""
 
         def found() -> list[Call]:
-            return [c for c in self.calls_of(method) if c.status == 200 and where(c)]
+            calls = self.calls_of(method)
+            return [c for c in calls if (received or c.status == 200) and where(c)]
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), within)
@@ -288,6 +291,7 @@ class FakeTelegram:
             result = await handler(params)
             if isinstance(result, Fault):
                 return self._error(call, result)
+            call.status = 200
             return web.json_response({"ok": True, "result": result})
         finally:
             await self._notify()

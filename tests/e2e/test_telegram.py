@@ -92,7 +92,7 @@ async def test_startup_asks_for_chat_member_updates(
     p = platform
     assert p.bot_id == str(fake.me.id)
     assert [c.method for c in fake.calls[:2]] == ["getMe", "deleteWebhook"]
-    polls = await fake.wait_for("getUpdates")
+    polls = await fake.wait_for("getUpdates", received=True)
     assert "chat_member" in polls[0].params["allowed_updates"]
     assert "message" in polls[0].params["allowed_updates"]
 
@@ -240,7 +240,7 @@ async def test_errors_are_classified(
 async def test_stop_is_quick(fake: FakeTelegram) -> None:
     p = TelegramPlatform(fake.token, fake.url, poll_timeout=5)
     await p.start()
-    await fake.wait_for("getUpdates")
+    await fake.wait_for("getUpdates", received=True)
     started = time.monotonic()
     await p.stop()
     assert time.monotonic() - started < 3
@@ -463,7 +463,7 @@ async def test_modbot_run_subprocess_and_sigterm(fake: FakeTelegram, tmp_path: P
             stderr=asyncio.subprocess.STDOUT,
         )
         try:
-            await fake.wait_for("getUpdates", within=30)
+            await fake.wait_for("getUpdates", within=30, received=True)
             bad = await say(fake, fake.user(ALICE), "fuck")
             await fake.wait_for("deleteMessage", within=10)
             assert deleted(fake, bad)
