@@ -1,9 +1,11 @@
-"""Shared by the platform benchmarks: start ``modbot run`` as a subprocess, take percentiles."""
+"""Shared by the platform benchmarks: start and stop ``modbot run`` as a subprocess, percentiles."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,3 +42,15 @@ async def start_bot(
         stdout=log_file,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def stop_bot(proc: asyncio.subprocess.Process) -> tuple[int, float]:
+    """SIGTERM, as a service manager stops it; killed after 15 s. Its exit code and the seconds."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = await asyncio.wait_for(proc.wait(), 15)
+    except TimeoutError:
+        proc.kill()
+        code = await proc.wait()
+    return code, time.monotonic() - started

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench._harness import percentile, start_bot  # noqa: E402
+from bench._harness import percentile, start_bot, stop_bot  # noqa: E402
 from tests.e2e.fake_discord import FakeDiscord  # noqa: E402
 
 EXAMPLE_LOG = 123456789012345678  # channels.log.discord of rules.example.yaml
@@ -102,14 +101,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
                 if mid in deleted_at
             ]
         finally:
-            stop_started = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                code = await proc.wait()
-            stop_seconds = time.monotonic() - stop_started
+            code, stop_seconds = await stop_bot(proc)
             await fake.stop()
     kinds: dict[str, int] = {}
     for c in fake.calls[start_calls:]:

@@ -14,7 +14,6 @@ import asyncio
 import collections
 import json
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench._harness import percentile, start_bot  # noqa: E402
+from bench._harness import percentile, start_bot, stop_bot  # noqa: E402
 from tests.e2e.fake_telegram import FakeTelegram  # noqa: E402
 
 GROUP = -1001000000001
@@ -119,14 +118,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             served = [fake.served_at[u] for u in fake.served_at if u in bad]
             lag = max(served) - t0 - sent_for if served else 0.0
         finally:
-            stop_started = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                code = await proc.wait()
-            stop_seconds = time.monotonic() - stop_started
+            code, stop_seconds = await stop_bot(proc)
             await fake.stop()
     return {
         "rate": args.rate,
