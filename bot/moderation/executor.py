@@ -441,18 +441,7 @@ class Executor:
                 later.append((aid, act))
                 outcomes.append(ActionOutcome(aid, act.kind, case_store.PENDING))
                 continue
-            outcomes.append(
-                await self._perform(
-                    aid,
-                    act.kind,
-                    act.params,
-                    str(intent.platform),
-                    intent.community_id,
-                    intent.member.id,
-                    reason,
-                    case_id,
-                )
-            )
+            outcomes.append(await self._perform_for(intent, reason, case_id, aid, act))
         if later:
             self._post_later(intent, reason, case_id, later)
         return Outcome(case_id, esc, sanction, tuple(outcomes), refused, reversal_due)
@@ -473,16 +462,7 @@ class Executor:
                 await asyncio.wait({before})  # its outcome is its own; only the order matters
             for aid, act in actions:
                 try:
-                    await self._perform(
-                        aid,
-                        act.kind,
-                        act.params,
-                        key[0],
-                        key[1],
-                        key[2],
-                        reason,
-                        case_id,
-                    )
+                    await self._perform_for(intent, reason, case_id, aid, act)
                 except Exception:  # logged; the action stays pending and is replayed at start
                     log.exception("follow_up_failed", case=case_id, action=act.kind)
 
@@ -501,6 +481,26 @@ class Executor:
             await asyncio.wait(set(self._follow_ups.values()))
 
     # -- acting ----------------------------------------------------------------------------------
+
+    async def _perform_for(
+        self,
+        intent: Intent,
+        reason: str,
+        case_id: int,
+        action_id: int,
+        action: case_store.ActionIntent,
+    ) -> ActionOutcome:
+        """``_perform`` one recorded action of a case about ``intent``'s member."""
+        return await self._perform(
+            action_id,
+            action.kind,
+            action.params,
+            str(intent.platform),
+            intent.community_id,
+            intent.member.id,
+            reason,
+            case_id,
+        )
 
     async def _perform(
         self,
@@ -730,16 +730,7 @@ class Executor:
             cpk, mpk, case_id, action_ids = await self._insert_moderator_case(tx, intent, planned)
         self._remember(intent, cpk, mpk)
         outcomes = [
-            await self._perform(
-                aid,
-                act.kind,
-                act.params,
-                str(intent.platform),
-                intent.community_id,
-                intent.member.id,
-                intent.reason,
-                case_id,
-            )
+            await self._perform_for(intent, intent.reason, case_id, aid, act)
             for aid, act in zip(action_ids, planned, strict=True)
         ]
         return case_id, outcomes
