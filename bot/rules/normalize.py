@@ -1372,14 +1372,11 @@ _DEFANG = re.compile(
 
 # What any link in the links view needs, tested on plain lowercase text (ASCII and Vietnamese
 # letters, so the regex view is the text lowercased): a dot, or a defanged dot, between host
-# characters; a colon after a scheme; a bracketed IPv6 address. Python's ``re`` spelling is kept
-# for reference (a test checks both agree); RE2 runs it three times faster.
+# characters; a colon after a scheme; a bracketed IPv6 address. In RE2, three times faster than
+# Python's ``re``; ``\w`` and ``\s`` spelled out as Unicode classes (a test checks it against the
+# ``re`` spelling).
 _W = r"\pL\pN\pM_"  # \w
 _S = r"\s\pZ\x0b\x1c-\x1f\x85"  # \s
-_LINK_HINT_RE = re.compile(
-    r"[\w-](?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[\w-]"
-    r"|[^\W_]\s+(?:dot|\.)\s+[^\W_]|[\w+-]:|\[[\da-f:.]{2}"
-)
 _LINK_HINT = re2.compile(
     rf"[{_W}-](?:\.|\[\.\]|\(\.\)|\{{\.\}}|\[dot\]|\(dot\))[{_W}-]"
     rf"|[\pL\pN\pM][{_S}]+(?:dot|\.)[{_S}]+[\pL\pN\pM]|[{_W}+-]:|\[[\p{{Nd}}a-f:.]{{2}}"
