@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from bot import heap  # noqa: E402
 from bot.events import Author, Channel, Message, PlatformName  # noqa: E402
 from bot.rules import Engine, EvalContext, History  # noqa: E402
 from bot.rules.loader import load_rules_text  # noqa: E402
@@ -197,7 +198,9 @@ def build_rules(big_list_size: int) -> dict:
 def engine_for(big_list_size: int) -> tuple[Engine, dict]:
     data = build_rules(big_list_size)
     ruleset = load_rules_text(yaml.safe_dump(data, allow_unicode=True), "bench.yaml", ROOT)
-    return Engine(ruleset, base_dir=ROOT), data
+    engine = Engine(ruleset, base_dir=ROOT)
+    heap.settle()  # as the bot and replay do once the rules are loaded
+    return engine, data
 
 
 def to_messages(texts: list[str]) -> list[Message]:

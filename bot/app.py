@@ -28,6 +28,7 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 
 import structlog
 
+from bot import heap
 from bot.config import Settings
 from bot.events import Author
 from bot.logging import configure
@@ -116,6 +117,7 @@ async def run(
         return 1
     engine = Engine(ruleset)
     scorer = await asyncio.to_thread(load_toxicity_scorer, ruleset) if engine.needs_scores else None
+    heap.settle()
     try:
         db = await Database.open(settings.db)
     except StorageError as exc:

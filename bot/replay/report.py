@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from bot import heap
 from bot.events import Message
 from bot.replay.partition import Elsewhere, Part, part_of
 from bot.replay.problems import ReadProblem, ReadStats
@@ -621,6 +622,7 @@ def _replay_part(
 
     engine = Engine(ruleset)
     model = _load_model(ruleset, io.StringIO()) if engine.needs_scores else None
+    heap.settle()
     stats = ReadStats()
     replayer = Replayer(engine, ruleset, samples=samples, model=model, stats=stats)
     tick = None
@@ -710,6 +712,7 @@ def run_replay(
     else:
         engine = Engine(ruleset)
         model = _load_model(ruleset, err) if engine.needs_scores else None
+        heap.settle()
         stats = ReadStats()
         replayer = Replayer(engine, ruleset, samples=samples, model=model, stats=stats)
         stream, tick, stop = _with_progress(paths, stats, err)
