@@ -37,14 +37,14 @@ class History:
 
     def record(self, member: MemberKey, when: datetime, text_key: str) -> None:
         """Add one message (``text_key`` is its normalized text, for duplicates)."""
-        window = self._members.get(member)
+        members = self._members
+        window = members.get(member)
         if window is None:
-            window = deque()
-            self._members[member] = window
-            if len(self._members) > self.max_members:
-                self._forget(*self._members.popitem(last=False))
+            window = members[member] = deque()
+            if len(members) > self.max_members:
+                self._forget(*members.popitem(last=False))
         else:
-            self._members.move_to_end(member)
+            members.move_to_end(member)
         if len(window) == self.max_per_member:
             self._drop(member, window.popleft())  # the oldest by time: the window is in order
         if window and when < window[-1][0]:
@@ -55,9 +55,10 @@ class History:
         else:
             window.append((when, text_key))
         texts = self._texts
-        texts[member, text_key] = texts.get((member, text_key), 0) + 1
+        key = (member, text_key)
+        texts[key] = texts.get(key, 0) + 1
         horizon = when - self.max_window
-        while window and window[0][0] < horizon:
+        while window[0][0] < horizon:  # never empties it: this message is within the horizon
             self._drop(member, window.popleft())
 
     def _drop(self, member: MemberKey, entry: tuple[datetime, str]) -> None:
@@ -92,6 +93,14 @@ class History:
                 break
             count += 1
         return count
+
+    def reaches(self, member: MemberKey, count: int, since: datetime) -> bool:
+        """Whether ``count_since(member, since) >= count``, in one step: the window is in time
+        order, so it holds when the ``count``-th newest entry is at or after ``since``."""
+        if count <= 0:
+            return True
+        window = self._members.get(member)
+        return window is not None and len(window) >= count and window[-count][0] >= since
 
     def count_same_since(self, member: MemberKey, text_key: str, since: datetime) -> int:
         """Messages from ``member`` with this exact normalized text at or after ``since``."""

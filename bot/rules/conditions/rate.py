@@ -32,10 +32,10 @@ def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -
         if history is None:
             return None
         since = subject.message.timestamp - params.within
-        count = history.count_since(member_key(subject), since)
-        if count >= params.messages:
-            return Match("rate", None, f"{count} messages")
-        return None
+        key = member_key(subject)
+        if not history.reaches(key, params.messages, since):
+            return None
+        return Match("rate", None, f"{history.count_since(key, since)} messages")
 
     return Compiled(matcher, needs=(("member_messages", params.messages),))
 

@@ -69,3 +69,29 @@ def test_history_counts_a_late_message_in_time_order() -> None:
     assert h.count_since(key, t0) == 3
     assert h.count_same_since(key, "a", t0) == 2
     assert h.count_same_since(key, "a", t0 + timedelta(seconds=6)) == 1
+
+
+def test_reaches_agrees_with_counting() -> None:
+    """``rate`` asks ``reaches`` (one step) for what ``count_since`` counts, late messages too."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.rules.history import History
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.lists(st.integers(0, 120), max_size=40),
+        st.integers(0, 130),
+        st.integers(0, 45),
+        st.integers(2, 64),
+    )
+    def check(seconds: list[int], since: int, count: int, per_member: int) -> None:
+        h = History(max_window=timedelta(minutes=1), max_per_member=per_member)
+        key = ("discord", "g", "1")
+        for s in seconds:
+            h.record(key, T0 + timedelta(seconds=s), "x")
+        at = T0 + timedelta(seconds=since)
+        assert h.reaches(key, count, at) == (h.count_since(key, at) >= count)
+        assert h.reaches(("discord", "g", "2"), count, at) == (count <= 0)
+
+    check()
