@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
 from bot.events import Author, Channel, Message
+from bot.moderation.executor import Pardon
 from bot.moderation.permissions import Privilege
 from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import EvalContext
@@ -90,28 +91,57 @@ async def list_cases(req: Request) -> Reply:
     return Reply("\n".join(lines), ephemeral=True)
 
 
+def pardon_lines(req: Request, case: case_store.CaseRecord, done: Pardon) -> list[str]:
+    """What happened to the case's own mute or ban (nothing for other cases)."""
+    kind = done.sanction
+    if kind is None:
+        return []
+    if done.kept_case_id is not None:
+        return [req.t(f"cmd.pardon_kept_{kind}", kept=done.kept_case_id)]
+    if done.action is None:
+        return [req.t(f"cmd.pardon_ended_{kind}")]
+    if done.lifted:
+        return [req.t(f"cmd.pardon_lifted_{kind}", lift=done.lift_case_id)]
+    error = done.refused.detail if done.refused else (done.action.error or done.action.status)
+    member = mention(Author(case.user_id, case.member_name))
+    action = req.t(f"act.un{kind}")
+    return [
+        req.t(
+            "cmd.pardon_lift_failed",
+            action=action,
+            member=member,
+            lift=done.lift_case_id,
+            error=error,
+        )
+    ]
+
+
 async def pardon(req: Request) -> Reply:
-    """Pardon a case: its strikes stop counting, its open appeals are resolved, the member told."""
+    """Pardon a case: its strikes stop counting, its own mute or ban still in force is lifted
+    (the executor decides which is this case's), its open appeals are resolved, the member told."""
     case: case_store.CaseRecord = req.args["case"]
     inv, ctx = req.inv, req.ctx
     reason = req.args.get("reason")
-    ok = await ctx.executor.pardon(case.id, inv.invoker.id, req.now, reason)
-    if not ok:
+    done = await ctx.executor.pardon(case.id, inv.invoker, req.now, reason, ctx.pipeline.policy)
+    if not done.pardoned:
         return Reply(req.t("cmd.already_pardoned", case=case.id), ephemeral=True)
     async with ctx.db.transaction() as tx:
         appeals = await appeal_store.resolve(tx, case.id, inv.invoker.id, "pardoned", req.now)
     member = case.member_name or case.user_id
-    text = (
-        req.t("cmd.pardoned", case=case.id)
-        + "\n"
-        + req.t("cmd.pardon_told", member=member, case=case.id)
+    lift = pardon_lines(req, case, done)
+    text = "\n".join(
+        [
+            req.t("cmd.pardoned", case=case.id),
+            *lift,
+            req.t("cmd.pardon_told", member=member, case=case.id),
+        ]
     )
     try:
         await ctx.platform.post_log(
             inv.community_id,
             LogEntry(
                 title=req.t("act.pardon"),
-                body=req.t("cmd.pardoned", case=case.id),
+                body="\n".join([req.t("cmd.pardoned", case=case.id), *lift]),
                 case_id=case.id,
                 member_id=case.user_id,
                 member_name=case.member_name,

@@ -138,6 +138,28 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Pardon:
+    """What ``pardon`` recorded and lifted.
+
+    ``sanction`` is the case's own ``mute``/``ban`` (None for other cases). ``lift_case_id`` and
+    ``action`` are the unmute/unban case and its outcome when the sanction was still in force;
+    ``kept_case_id`` names the case whose mute/ban is in force instead and stays.
+    """
+
+    pardoned: bool
+    sanction: str | None = None
+    lift_case_id: int | None = None
+    action: ActionOutcome | None = None
+    refused: Refused | None = None
+    kept_case_id: int | None = None
+
+    @property
+    def lifted(self) -> bool:
+        """The mute/ban was lifted on the platform."""
+        return self.action is not None and self.action.status == case_store.DONE
+
+
+@dataclass(frozen=True, slots=True)
 class _Recorded:
     cpk: int
     mpk: int
@@ -642,6 +664,13 @@ class Executor:
                 continue
             case = await case_store.get_case(self.db, p.action.case_id)
             reason = case.reason if case else ""
+            if p.action.kind in ("mute", "ban") and case is not None and case.pardoned_at:
+                # Pardoned before it could be carried out: imposing it now would undo the pardon.
+                async with self.db.transaction() as tx:
+                    await case_store.mark_action(
+                        tx, p.action.id, case_store.FAILED, self._now(), "case pardoned"
+                    )
+                continue
             if p.action.kind in ("mute", "ban"):
                 until = from_ts(p.action.params.get("until"))
                 if until is not None and until <= self._now():
@@ -758,12 +787,86 @@ class Executor:
         )
         return cpk, mpk, case_id, action_ids
 
-    async def pardon(self, case_id: int, by: str, now: datetime, reason: str | None = None) -> bool:
-        """Pardon a case: its strikes stop counting. False if unknown or already pardoned."""
+    async def pardon(
+        self,
+        case_id: int,
+        moderator: Author,
+        now: datetime,
+        reason: str | None = None,
+        policy: Policy = Policy(),
+    ) -> Pardon:
+        """Pardon a case: its strikes stop counting, and its own mute or ban, if still in force, is
+        lifted (``case_store.sanction_in_force`` says which case's is; a later case's stays).
+
+        The lift is recorded like ``lift`` records one (a moderator case with the unmute/unban,
+        committed with the pardon and the cancelled reversal, then carried out; refused when
+        ``lift`` would be). A platform failure leaves the pardon recorded.
+        """
         async with self.db.transaction() as tx:
-            ok = await case_store.pardon_case(tx, case_id, by, now, reason)
-        log.info("case_pardoned", case=case_id, by=by, ok=ok)
-        return ok
+            if not await case_store.pardon_case(tx, case_id, moderator.id, now, reason):
+                log.info("case_pardoned", case=case_id, by=moderator.id, ok=False)
+                return Pardon(False)
+            case = await case_store.get_case(tx, case_id)
+            assert case is not None
+            kind = case.sanction if case.sanction in ("mute", "ban") else None
+            in_force = (
+                await case_store.sanction_in_force(tx, case.member_pk, kind, now) if kind else None
+            )
+            lifting = "un" + kind if kind is not None and in_force == case.id else None
+            lift_case = aid = None
+            refused: Refused | None = None
+            why = t("cmd.pardon_lift_reason", policy.language, case=case.id)
+            why += f": {reason}" if reason else ""
+            if lifting is not None:
+                verdict = can_act(
+                    Subject(moderator.id, privilege_of(moderator, policy.moderator_roles)),
+                    Subject(case.user_id, Privilege.MEMBER),  # lifting never harms the target
+                )
+                lift_case, (aid,) = await case_store.insert_case(
+                    tx,
+                    case_store.NewCase(
+                        case.community_pk,
+                        case.member_pk,
+                        "moderator",
+                        now,
+                        moderator_id=moderator.id,
+                        moderator_name=moderator.name,
+                        reason=why,
+                    ),
+                    [case_store.ActionIntent(lifting, {})],
+                )
+                if isinstance(verdict, Refused):
+                    refused = verdict
+                    await case_store.mark_action(tx, aid, case_store.REFUSED, now, verdict.detail)
+                else:
+                    await reversal_store.cancel(tx, case.community_pk, case.member_pk, lifting, now)
+        kept = in_force if in_force is not None and in_force != case.id else None
+        log.info(
+            "case_pardoned",
+            case=case_id,
+            by=moderator.id,
+            ok=True,
+            lift=lifting,
+            lift_case=lift_case,
+            kept=kept,
+            refused=refused.reason if refused else None,
+        )
+        if lifting is None or lift_case is None or aid is None:
+            return Pardon(True, kind, kept_case_id=kept)
+        if refused is not None:
+            action = ActionOutcome(aid, lifting, case_store.REFUSED, refused.detail)
+            return Pardon(True, kind, lift_case, action, refused)
+        action = await self._perform(
+            aid,
+            lifting,
+            {},
+            case.platform,
+            case.community_id,
+            case.user_id,
+            why,
+            lift_case,
+        )
+        return Pardon(True, kind, lift_case, action)
 
 
 def render_template(template: str, **values: str) -> str:

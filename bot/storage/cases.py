@@ -406,6 +406,36 @@ async def pardon_case(
     return True
 
 
+_LATEST_OF_KIND = """
+SELECT a.case_id, a.kind FROM case_actions a JOIN cases k ON k.id = a.case_id
+WHERE k.member_id = ? AND a.kind IN (?, ?) AND a.status IN ('pending', 'done')
+ORDER BY a.case_id DESC, a.seq DESC LIMIT 1
+"""
+_REVERSAL_OF_CASE = (
+    "SELECT status FROM reversals WHERE case_id = ? AND kind = ? ORDER BY id DESC LIMIT 1"
+)
+
+
+async def sanction_in_force(db: Reader, member_pk: int, kind: str, now: datetime) -> int | None:
+    """The case whose ``kind`` (``mute`` or ``ban``) is in force on a member, or None.
+
+    It is the member's latest case with a ``kind`` or un-``kind`` action that was carried out or is
+    still pending (refused and failed ones changed nothing), if that action is the ``kind`` itself
+    (a later unmute/unban lifted it) and it has not ended: its scheduled reversal has not been
+    carried out (a permanent ban has none, and stays in force until lifted).
+    """
+    row = await db.fetchone(_LATEST_OF_KIND, (member_pk, kind, "un" + kind))
+    if row is None or row[1] != kind:
+        return None
+    case_id = int(row[0])
+    reversal = await db.fetchone(_REVERSAL_OF_CASE, (case_id, "un" + kind))
+    if reversal is not None:
+        return None if reversal[0] == "done" else case_id
+    ends = await db.fetchone("SELECT expires_at FROM cases WHERE id = ?", (case_id,))
+    until = from_ts(ends[0]) if ends is not None else None
+    return case_id if until is None or until > now else None
+
+
 async def erase_old_text(tx: Tx, older_than: datetime, now: datetime) -> int:
     """Privacy: remove message text, normalized text and matched excerpts from cases created before
     ``older_than``; the cases themselves stay. Returns how many cases were erased."""

@@ -22,6 +22,7 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 LADDER = (Step(1, Warn()), Step(3, Mute(timedelta(hours=1))), Step(5, Ban()))
 POLICY = Policy(ladder=LADDER, strikes_expire=timedelta(days=30))
 MEMBER = Author("42", "bob", username="bob")
+MOD = Author("7", "mai", is_moderator=True)
 
 
 def intent(
@@ -96,7 +97,7 @@ async def test_ladder_across_cases_and_pardon(db: Database) -> None:
     assert p.methods().count("mute") == 1 and p.methods().count("ban") == 1
     # The mute scheduled an unmute one hour later.
     assert await reversals.next_due(db) == T0 + timedelta(hours=1)
-    assert await ex.pardon(out.case_id, "mod", T0)
+    assert (await ex.pardon(out.case_id, MOD, T0)).pardoned
     again = await ex.execute(intent(ActionSet(strikes=1), msg="m9"), POLICY)
     assert again.escalation.before == 4 and again.escalation.step == 5
 
