@@ -103,7 +103,7 @@ def pardon_lines(req: Request, case: case_store.CaseRecord, done: Pardon) -> lis
     if done.lifted:
         return [req.t(f"cmd.pardon_lifted_{kind}", lift=done.lift_case_id)]
     error = done.refused.detail if done.refused else (done.action.error or done.action.status)
-    member = mention(Author(case.user_id, case.member_name))
+    member = case.member_name or case.user_id
     action = req.t(f"act.un{kind}")
     return [
         req.t(

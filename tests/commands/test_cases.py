@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
+from bot.moderation.scheduler import Scheduler
+from bot.platforms.base import FailureKind
 from bot.storage import cases as case_store
+from bot.storage import reversals
 from tests.commands.conftest import ALICE, BOB, MOD, Harness
 
 
@@ -120,3 +124,67 @@ async def test_pardon_in_vietnamese(h: Harness) -> None:
     reply = await h.run("pardon", "1")
     assert "Bob ơi, vụ #1 của bạn đã được xoá" in reply.text
     assert BOB.id == "42"
+
+
+async def test_pardon_lifts_a_running_mute_and_says_so(h: Harness) -> None:
+    await h.run("mute", "@bob 1h flooding")
+    h.now[0] += timedelta(minutes=5)
+    reply = await h.run("pardon", "1 wrong person")
+    assert reply.text.splitlines() == [
+        "Case #1 pardoned; its strikes no longer count.",
+        "Its mute is lifted (case #2).",
+        "Bob, your case #1 has been pardoned; its strikes no longer count.",
+    ]
+    assert h.sanctions() == ["mute", "unmute"]
+    assert h.platform.logs[-1].body.endswith("Its mute is lifted (case #2).")
+    lift = await case_store.get_case(h.db, 2)
+    assert lift is not None and lift.reason == "Pardon of case #1: wrong person"
+    assert (await h.run("case", "2")).text.splitlines()[1].split(" · ")[1] == "unmute"
+    assert await reversals.scheduled_for(h.db, lift.member_pk) == []
+
+
+async def test_pardon_lifts_a_permanent_ban(h: Harness) -> None:
+    await h.run("ban", "@bob")
+    reply = await h.run("pardon", "1")
+    assert "Its ban is lifted (case #2)." in reply.text
+    assert h.sanctions() == ["ban", "unban"]
+
+
+async def test_pardon_keeps_a_later_cases_mute(h: Harness) -> None:
+    await h.run("mute", "@bob 1h")
+    await h.run("mute", "@bob 1d")
+    reply = await h.run("pardon", "1")
+    assert "The mute from case #2 is not this case's, so it stays." in reply.text
+    assert h.sanctions() == ["mute", "mute"]
+
+
+async def test_pardon_of_an_ended_mute_lifts_nothing(h: Harness) -> None:
+    await h.run("mute", "@bob 10m")
+    h.now[0] += timedelta(hours=1)
+    await Scheduler(h.db, h.ctx.executor, clock=lambda: h.now[0]).run_due(h.now[0])
+    reply = await h.run("pardon", "1")
+    assert "Its mute had already ended or been lifted; nothing to lift." in reply.text
+    assert h.sanctions() == ["mute", "unmute"]  # the scheduler's, not the pardon's
+    assert len(await case_store.list_cases(h.db)) == 1
+
+
+async def test_pardon_says_when_the_platform_refuses_the_lift(h: Harness) -> None:
+    await h.run("mute", "@bob 1h")
+    h.platform.fail("unmute", FailureKind.FORBIDDEN, message="not enough rights")
+    reply = await h.run("pardon", "1")
+    assert (
+        "The pardon is recorded, but I could not unmute Bob (case #2): "
+        "forbidden: not enough rights" in reply.text
+    )
+    case = await case_store.get_case(h.db, 1)
+    assert case is not None and case.pardoned_at is not None
+
+
+@pytest.mark.parametrize("lang", ["vi"])
+async def test_pardon_lift_in_vietnamese(h: Harness) -> None:
+    await h.run("mute", "@bob 1h")
+    await h.run("mute", "@alice 1h")
+    await h.run("mute", "@alice 2h")
+    assert "Đã gỡ cấm chat của vụ này (vụ #4)." in (await h.run("pardon", "1")).text
+    kept = (await h.run("pardon", "2")).text
+    assert "Lệnh cấm chat đang có hiệu lực là của vụ #3" in kept
