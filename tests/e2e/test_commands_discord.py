@@ -451,6 +451,22 @@ async def test_case_tools_appeal_and_pardon(fake: CommandsFake, bot: Bot, mod: F
     assert "Appeal" in titles and "Pardon" in titles
 
 
+async def test_pardon_lifts_the_cases_running_mute(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    alice = fake.member("alice")
+    r = await fake.answer(await fake.invoke(mod, "mute", member=alice, duration="1h"))
+    assert r.content == "alice (@alice) is muted for 1 hour (case #1)."
+    assert alice.timeout_until is not None
+    r = await fake.answer(await fake.invoke(mod, "pardon", case=1, reason="wrong person"))
+    assert not r.ephemeral and "Its mute is lifted (case #2)." in r.content
+    assert alice.timeout_until is None
+    patches = fake.calls_of("PATCH", f"/guilds/{GUILD_ID}/members/{alice.user.id}")
+    assert [p.json["communication_disabled_until"] is None for p in patches] == [False, True]
+    mute, lift = await bot.cases()
+    assert mute.pardoned_at is not None and [a.kind for a in lift.actions] == ["unmute"]
+
+
 async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
     alice = fake.member("alice")
     r = await fake.answer(await fake.invoke(alice, "rules"))

@@ -353,6 +353,22 @@ async def test_appeal_then_pardon(fake: CommandsFake, bot: Bot, mod: User) -> No
     assert await case_store.active_strikes(bot.db, case.member_pk, datetime.now(UTC)) == 0
 
 
+async def test_pardon_lifts_the_cases_running_mute(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "hello")
+    await seen_member(bot, alice)
+    say(fake, mod, "/mute @alice 1h flooding")
+    await answer(fake, "Alice (@alice) is muted for 1 hour (case #1)")
+    assert 42 in fake.chats[GROUP].restricted
+    say(fake, mod, "/pardon 1 wrong person")
+    told = await answer(fake, "Its mute is lifted (case #2).")
+    assert "Alice, your case #1 has been pardoned" in shown(told)
+    assert 42 not in fake.chats[GROUP].restricted
+    assert sanctions(fake) == ["restrictChatMember", "restrictChatMember"]
+    mute, lift = await bot.cases()
+    assert mute.pardoned_at is not None and [a.kind for a in lift.actions] == ["unmute"]
+
+
 async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
     alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
     say(fake, alice, "/rules")
