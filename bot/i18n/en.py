@@ -57,7 +57,7 @@ MESSAGES: dict[str, str] = {
     "help.purge": "Delete the last messages in this channel, of one member if given",
     "help.case": "Show a case",
     "help.cases": "A member's cases, active strikes and notes",
-    "help.pardon": "Pardon a case: its strikes no longer count",
+    "help.pardon": "Pardon a case: its strikes stop counting and its mute or ban, if still on, is lifted",
     "help.note": "Add a private note about a member",
     "help.why": "Why the rules acted on a case, or how they see a replied-to message",
     "help.reload": "Re-read the rules file (an invalid file is refused)",

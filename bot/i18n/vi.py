@@ -53,7 +53,7 @@ MESSAGES: dict[str, str] = {
     "help.purge": "Xoá các tin nhắn gần đây trong kênh này, có thể chỉ của một người",
     "help.case": "Xem một vụ",
     "help.cases": "Các vụ, số gậy còn hiệu lực và ghi chú của một thành viên",
-    "help.pardon": "Xoá một vụ: các gậy của vụ đó không còn tính nữa",
+    "help.pardon": "Xoá một vụ: các gậy không còn tính, lệnh cấm chat/cấm của vụ nếu còn thì được gỡ",
     "help.note": "Thêm ghi chú riêng về một thành viên",
     "help.why": "Vì sao bot xử lý một vụ, hoặc bot đánh giá tin nhắn được trả lời thế nào",
     "help.reload": "Đọc lại tệp nội quy (tệp có lỗi sẽ bị từ chối)",
