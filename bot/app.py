@@ -36,9 +36,9 @@ from bot.moderation.executor import Executor, describe
 from bot.moderation.pipeline import Handled, Pipeline
 from bot.moderation.privacy import erase_old_text
 from bot.moderation.scheduler import Scheduler
+from bot.moderation.scoring import load_for, open_scorer
 from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform, console_message
-from bot.rules.schema import RuleSet
 from bot.storage import Database, StorageError
 
 log = structlog.get_logger("bot.app")
@@ -116,7 +116,8 @@ async def run(
         print(f"modbot: {settings.rules}: cannot read the rules file: {exc.strerror}", file=err)
         return 1
     engine = Engine(ruleset)
-    scorer = await asyncio.to_thread(load_toxicity_scorer, ruleset) if engine.needs_scores else None
+    # A scorer that cannot load becomes an UnavailableScorer: the bot runs, toxicity.on_error decides.
+    toxicity = await asyncio.to_thread(load_for, ruleset, engine.needs_scores)
     heap.settle()
     try:
         db = await Database.open(settings.db)
@@ -137,7 +138,8 @@ async def run(
             executor,
             ruleset,
             engine,
-            scorer=scorer.score if scorer is not None else None,
+            toxicity=toxicity,
+            scorer_loader=open_scorer,  # /reload loads another when the toxicity settings change
             wait_for_scores=settings.playground,
         )
         scheduler = Scheduler(
@@ -178,40 +180,11 @@ async def run(
                     await pipeline.drain()
         if scheduler is not None:
             await scheduler.stop()
-        if scorer is not None:
-            await scorer.aclose()
+        if pipeline is not None:
+            await pipeline.close_scorer()  # the one in use, which /reload may have replaced
+        elif toxicity is not None:
+            await toxicity.scorer.aclose()
         await db.close()
-
-
-class UnavailableScorer:
-    """Stands in for a scorer that could not be loaded, so ``toxicity.on_error`` decides."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    async def score(self, text: str) -> dict[str, float]:
-        from bot.toxicity import ScorerUnavailable
-
-        raise ScorerUnavailable(self.reason)
-
-    async def aclose(self) -> None:
-        return None
-
-
-def load_toxicity_scorer(ruleset: RuleSet) -> Any:
-    """The scorer the rules ask for (None when off); a load failure becomes an UnavailableScorer."""
-    from bot.toxicity import ScorerUnavailable, UnknownBackend, load_scorer
-
-    settings = ruleset.toxicity
-    if settings.backend in ("off", False):
-        return None
-    try:
-        return load_scorer(
-            settings.backend, settings.model if settings.backend == "detoxify" else None
-        )
-    except (ScorerUnavailable, UnknownBackend) as exc:
-        log.error("scorer_unavailable", backend=str(settings.backend), error=str(exc))
-        return UnavailableScorer(str(exc))
 
 
 async def _crash(case_id: int) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,6 +15,15 @@ import structlog
 from bot.events import Event, MemberJoin, Message, PlatformName
 from bot.i18n import t
 from bot.moderation.executor import Clock, Executor, Intent, Outcome, Policy, render_template
+from bot.moderation.scoring import (
+    LoadedScorer,
+    ScorerChange,
+    ScorerLoader,
+    ScorerLoadFailed,
+    UnavailableScorer,
+    describe,
+    scorer_key,
+)
 from bot.platforms.base import LogEntry, PlatformError
 from bot.rules import Decision, Engine, EvalContext, History, RuleSet
 from bot.rules.actions import ActionSet, merge_all
@@ -22,6 +33,10 @@ from bot.storage import members as member_store
 log = structlog.get_logger("bot.moderation.pipeline")
 
 Scorer = Callable[[str], Awaitable[Mapping[str, float]]]
+
+# How long a scorer swapped out by a reload may go on answering the calls it already had before it
+# is closed (a BatchingScorer answers or times out within its own 2 s timeout).
+RETIRE_WAIT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +60,13 @@ def policy_of(ruleset: RuleSet) -> Policy:
 class Pipeline:
     """Feeds events through the current rules; adapters call ``handle`` for every event.
 
-    The rule set can be swapped at run time with ``reload`` (the /reload command); messages in
-    flight finish with the rules they started with.
+    The rule set can be swapped at run time with ``reload_rules`` (the /reload command), together
+    with the toxicity scorer its settings need; messages in flight finish with the rules and the
+    scorer they started with.
+
+    The scorer is either fixed (``scorer``: any async callable, as tests and tools pass) or loaded
+    from the rules' settings (``toxicity``, with the ``scorer_loader`` that ``reload_rules`` uses
+    to load another one when a reload changes them).
     """
 
     def __init__(
@@ -58,9 +78,13 @@ class Pipeline:
         *,
         clock: Clock = utcnow,
         scorer: Scorer | None = None,
+        toxicity: LoadedScorer | None = None,
+        scorer_loader: ScorerLoader | None = None,
         history: History | None = None,
         wait_for_scores: bool = False,
     ) -> None:
+        if scorer is not None and toxicity is not None:
+            raise ValueError("pass either a fixed scorer or a loaded one (toxicity), not both")
         self.db = db
         # False (a live bot): rules that need no toxicity score are decided and carried out at once,
         # and toxicity rules follow in a background task, so a slow scorer never delays a word rule.
@@ -72,7 +96,15 @@ class Pipeline:
         self._background: set[asyncio.Task[None]] = set()
         self.executor = executor
         self.clock = clock
-        self.scorer = scorer
+        # The loaded scorer and the settings it was loaded for (None: fixed or no scorer).
+        self.toxicity = toxicity
+        self.scorer_loader = scorer_loader
+        self.scorer = toxicity.scorer.score if toxicity is not None else scorer
+        # id(scorer) → calls that started with it and have not had their answer yet (see _retire);
+        # by id: a test's scorer may be an unhashable object.
+        self._scorer_users: Counter[int] = Counter()
+        self._released = asyncio.Event()  # set when a scorer's last such call is answered
+        self._reloading = asyncio.Lock()
         self.history = history if history is not None else History()
         self._first_seen: dict[tuple[str, str], datetime] = {}
         self._known: set[tuple[str, str, str]] = set()
@@ -81,13 +113,82 @@ class Pipeline:
         self.reload(ruleset, engine)
 
     def reload(self, ruleset: RuleSet, engine: Engine | None = None) -> None:
-        """Use a new rule set from now on."""
+        """Use a new rule set from now on, with the same scorer (see ``reload_rules``)."""
         self.ruleset = ruleset
         self.engine = engine if engine is not None else Engine(ruleset)
         self.policy = policy_of(ruleset)
         # Keep what the longest rate/duplicates window of these rules needs, as replay does: less
         # memory per member, and the feature bounds (recent and same-text messages) stay tight.
         self.history.max_window = max(self.engine.history_window, timedelta(minutes=1))
+
+    async def reload_rules(self, ruleset: RuleSet, engine: Engine) -> ScorerChange:
+        """Use a new rule set and the toxicity scorer its settings need, swapped in together.
+
+        With a ``scorer_loader``, a scorer is loaded (in a thread) only when the settings it is
+        loaded for (``toxicity.backend`` and, for detoxify, ``model``) change, when rules now need
+        scores and none is loaded, or when the running one had failed to load (a reload retries
+        it); when no rule needs scores any more it is closed. Unchanged settings keep the same
+        scorer object. A scorer that cannot be loaded raises ``ScorerLoadFailed`` and changes
+        nothing: the old rules and the old scorer stay. Only when the running scorer had failed to
+        load too are the new rules used, with an ``UnavailableScorer`` as at start-up. The scorer
+        swapped out is closed once the calls already made to it have their answer.
+        """
+        async with self._reloading:
+            old, old_fn = self.toxicity, self.scorer
+            key = scorer_key(ruleset, engine.needs_scores)
+            loader = self.scorer_loader
+            working = old is None or old.error is None
+            if loader is None or (key == (old.key if old else None) and working):
+                self.reload(ruleset, engine)
+                return ScorerChange("kept", key)
+            new: LoadedScorer | None = None
+            change = ScorerChange("stopped")
+            if key is not None:
+                try:
+                    new = LoadedScorer(key, await asyncio.to_thread(loader, key))
+                    change = ScorerChange("loaded", key)
+                except Exception as exc:  # any load failure: refuse, or stay unavailable
+                    error = str(exc) or type(exc).__name__
+                    log.warning("reload_scorer_failed", scorer=describe(key), error=error)
+                    if working:
+                        raise ScorerLoadFailed(key, error) from exc
+                    new = LoadedScorer(key, UnavailableScorer(error), error=error)
+                    change = ScorerChange("unavailable", key, error)
+            # One step, no await: the next message sees the new rules and the new scorer together.
+            self.toxicity = new
+            self.scorer = new.scorer.score if new is not None else None
+            self.reload(ruleset, engine)
+            log.info("scorer_swapped", change=change.kind, scorer=describe(key) if key else None)
+            if old is not None and old_fn is not None:
+                await self._retire(old, old_fn)
+            return change
+
+    async def _retire(self, old: LoadedScorer, fn: Scorer) -> None:
+        """Close a scorer swapped out, once the calls that started with it are answered."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(RETIRE_WAIT):
+                while self._scorer_users.get(id(fn)):
+                    self._released.clear()
+                    await self._released.wait()
+        try:
+            await old.scorer.aclose()
+        except Exception:  # a scorer that fails to close must not fail the reload
+            log.exception("scorer_close_failed", scorer=describe(old.key))
+
+    async def close_scorer(self) -> None:
+        """At shutdown: close the loaded scorer (a fixed one belongs to whoever passed it)."""
+        async with self._reloading:
+            if self.toxicity is not None:
+                await self.toxicity.scorer.aclose()
+
+    def _acquire(self, scorer: Scorer) -> None:
+        self._scorer_users[id(scorer)] += 1
+
+    def _release(self, scorer: Scorer) -> None:
+        self._scorer_users[id(scorer)] -= 1
+        if self._scorer_users[id(scorer)] <= 0:
+            del self._scorer_users[id(scorer)]
+            self._released.set()
 
     async def handle(self, event: Event) -> Handled | None:
         """Process one neutral event; returns the decision for messages (None when skipped)."""
@@ -172,12 +273,10 @@ class Pipeline:
         if message.author.is_bot:
             return None  # bots (this one included) are never moderated, edits of theirs neither
         message = await self._remember(message)
-        engine, ruleset, policy = self.engine, self.ruleset, self.policy
+        engine, ruleset, policy, scorer = self.engine, self.ruleset, self.policy, self.scorer
         now = self.clock()
-        needs_scores = (
-            engine.needs_scores and self.scorer is not None and bool(message.text.strip())
-        )
-        if needs_scores and not self.wait_for_scores:
+        needs_scores = engine.needs_scores and scorer is not None and bool(message.text.strip())
+        if scorer is not None and needs_scores and not self.wait_for_scores:
             decision = engine.decide(message, EvalContext(now=now, history=self.history))
             outcome = None
             if decision.matches:
@@ -185,14 +284,21 @@ class Pipeline:
                     intent_from(decision, now, ruleset), policy, follow_up=self.follow_up
                 )
             if not decision.enforced:
-                task = asyncio.create_task(self._score_later(message, now, decision))
+                self._acquire(scorer)
+                task = asyncio.create_task(
+                    self._score_later(message, now, decision, engine, ruleset, policy, scorer)
+                )
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             return Handled(decision, outcome)
         scores: Mapping[str, float] | None = None
         error: str | None = None
-        if needs_scores:
-            scores, error = await self._score(message)
+        if scorer is not None and needs_scores:
+            self._acquire(scorer)
+            try:
+                scores, error = await self._score(message, scorer)
+            finally:
+                self._release(scorer)
         decision = engine.decide(
             message,
             EvalContext(
@@ -200,7 +306,7 @@ class Pipeline:
             ),
         )
         if error is not None:
-            held = await self._scorer_failed(decision, now, error)
+            held = await self._scorer_failed(decision, now, error, ruleset, policy)
             if held is not None:
                 return held
         if not decision.matches:
@@ -210,11 +316,12 @@ class Pipeline:
         )
         return Handled(decision, outcome)
 
-    async def _score(self, message: Message) -> tuple[Mapping[str, float] | None, str | None]:
+    async def _score(
+        self, message: Message, scorer: Scorer
+    ) -> tuple[Mapping[str, float] | None, str | None]:
         """The message's scores, or the error that kept us from getting them."""
-        assert self.scorer is not None
         try:
-            scores = await self.scorer(message.text)
+            scores = await scorer(message.text)
         except Exception as exc:  # the on_error policy in the rules decides what this means
             error = str(exc) or type(exc).__name__
             log.warning("scorer_failed", message=message.message_id, error=error)
@@ -222,11 +329,13 @@ class Pipeline:
         self._scorer_outage.discard((str(message.platform), message.community_id))
         return scores, None
 
-    async def _scorer_failed(self, decision: Decision, now: datetime, error: str) -> Handled | None:
+    async def _scorer_failed(
+        self, decision: Decision, now: datetime, error: str, ruleset: RuleSet, policy: Policy
+    ) -> Handled | None:
         """Apply ``toxicity.on_error``: hold the message, or alert once per outage and go on."""
         message = decision.message
-        if self.ruleset.toxicity.on_error == "hold":
-            return await self._hold(decision, now, error)
+        if ruleset.toxicity.on_error == "hold":
+            return await self._hold(decision, now, error, ruleset, policy)
         outage_key = (str(message.platform), message.community_id)
         if outage_key not in self._scorer_outage:
             self._scorer_outage.add(outage_key)
@@ -235,18 +344,30 @@ class Pipeline:
                 message.community_id,
                 LogEntry(
                     title="Toxicity scorer unavailable",
-                    body=t("log.scorer_failed", self.policy.language, error=error),
+                    body=t("log.scorer_failed", policy.language, error=error),
                 ),
             )
         return None
 
-    async def _score_later(self, message: Message, now: datetime, first: Decision) -> None:
-        """Second pass for a message no enforced rule acted on: the rules that need scores."""
-        engine, ruleset, policy = self.engine, self.ruleset, self.policy
+    async def _score_later(
+        self,
+        message: Message,
+        now: datetime,
+        first: Decision,
+        engine: Engine,
+        ruleset: RuleSet,
+        policy: Policy,
+        scorer: Scorer,
+    ) -> None:
+        """Second pass for a message no enforced rule acted on: the rules that need scores, with
+        the rules and scorer of the first pass (``scorer`` was acquired for this task)."""
         try:
-            scores, error = await self._score(message)
+            try:
+                scores, error = await self._score(message, scorer)
+            finally:
+                self._release(scorer)
             if error is not None:
-                await self._scorer_failed(first, now, error)
+                await self._scorer_failed(first, now, error, ruleset, policy)
                 return
             # No history: the first pass already counted this message for rate and duplicates.
             full = engine.decide(message, EvalContext(now=now, scores=scores))
@@ -278,16 +399,18 @@ class Pipeline:
             await asyncio.wait(set(self._background))
         await self.executor.drain()
 
-    async def _hold(self, decision: Decision, now: datetime, error: str) -> Handled:
+    async def _hold(
+        self, decision: Decision, now: datetime, error: str, ruleset: RuleSet, policy: Policy
+    ) -> Handled:
         """``toxicity.on_error: hold``: delete the message and alert moderators to review it."""
-        held = t("log.held", self.policy.language, member=decision.message.author.name, error=error)
-        intent = intent_from(decision, now, self.ruleset)
+        held = t("log.held", policy.language, member=decision.message.author.name, error=error)
+        intent = intent_from(decision, now, ruleset)
         intent = replace(
             intent,
             actions=intent.actions.merge(ActionSet(delete=True, alert=True)),
             reason="; ".join(r for r in (intent.reason, held) if r),
         )
-        outcome = await self.executor.execute(intent, self.policy, follow_up=self.follow_up)
+        outcome = await self.executor.execute(intent, policy, follow_up=self.follow_up)
         return Handled(decision, outcome)
 
 
