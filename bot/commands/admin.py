@@ -1,4 +1,5 @@
-"""Administration: reload the rules file (refused with located errors when invalid), stats with a chart."""
+"""Administration: reload the rules file and the toxicity scorer it needs (refused, changing nothing,
+when the file is invalid or the scorer cannot be loaded), stats with a chart."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import structlog
 from bot import heap
 from bot.commands.spec import Command, Kind, Param, Reply, Request
 from bot.moderation.permissions import Privilege
+from bot.moderation.scoring import ScorerChange, ScorerLoadFailed, describe
 from bot.rules import Engine, RulesError, RuleSet, load_rules
 from bot.storage import activity as activity_store
 from bot.storage import stats as stats_store
@@ -28,7 +30,12 @@ def _load(path: str) -> tuple[RuleSet, Engine]:
 
 
 async def reload(req: Request) -> Reply:
-    """Re-read the rules file; an invalid file changes nothing and is answered with its errors."""
+    """Re-read the rules file and swap in the rules with the toxicity scorer their settings need.
+
+    An invalid file changes nothing and is answered with its errors; so does a scorer that cannot
+    be loaded (the old rules and the old scorer stay), unless the running one had failed to load
+    too (see ``Pipeline.reload_rules``).
+    """
     pipeline = req.ctx.pipeline
     path = pipeline.ruleset.path
     if path is None:
@@ -45,10 +52,38 @@ async def reload(req: Request) -> Reply:
     except Exception as exc:  # a file that validates but does not compile (e.g. a words_file)
         log.warning("reload_refused", path=str(path), error=str(exc))
         return Reply(req.t("cmd.reload_refused", problems=f"{path}: {exc}"), ephemeral=True)
-    pipeline.reload(ruleset, engine)
+    try:
+        # Loads a new scorer (off the event loop) only when the toxicity settings changed.
+        change = await pipeline.reload_rules(ruleset, engine)
+    except ScorerLoadFailed as exc:
+        log.warning("reload_refused", path=str(path), scorer=describe(exc.key), error=exc.error)
+        return Reply(
+            req.t("cmd.reload_scorer_refused", scorer=describe(exc.key), error=exc.error),
+            ephemeral=True,
+        )
     heap.settle()  # the old rule set is collected, the new one frozen (~20 ms)
-    log.info("rules_reloaded", path=str(path), rules=len(ruleset.rules))
-    return Reply(req.t("cmd.reloaded", rules=len(ruleset.rules)), ephemeral=True)
+    log.info("rules_reloaded", path=str(path), rules=len(ruleset.rules), scorer=change.kind)
+    lines = [req.t("cmd.reloaded", rules=len(ruleset.rules))]
+    scorer_line = _scorer_line(req, change, ruleset.toxicity.on_error)
+    if scorer_line:
+        lines.append(scorer_line)
+    return Reply("\n".join(lines), ephemeral=True)
+
+
+def _scorer_line(req: Request, change: ScorerChange, on_error: str) -> str | None:
+    """What a reload did to the toxicity scorer, for the moderator; None when nothing."""
+    if change.kind == "loaded" and change.key is not None:
+        return req.t("cmd.reload_scorer_loaded", scorer=describe(change.key))
+    if change.kind == "stopped":
+        return req.t("cmd.reload_scorer_stopped")
+    if change.kind == "unavailable" and change.key is not None:
+        return req.t(
+            "cmd.reload_scorer_unavailable",
+            scorer=describe(change.key),
+            error=change.error or "",
+            on_error=on_error,
+        )
+    return None
 
 
 def render_chart(
