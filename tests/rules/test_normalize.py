@@ -304,3 +304,22 @@ def test_plain_pipeline_equals_the_general_one(parts: list[tuple[str, str]]) -> 
 def test_words_joined_is_the_text_with_whitespace_collapsed(text: str) -> None:
     nt = normalize(text)
     assert nt.words_joined() == " ".join(nt.text.split())
+
+
+_CLASS_BYTES = st.text(alphabet="a9 .", max_size=24).map(str.encode)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_CLASS_BYTES)
+def test_class_searches_in_re2_agree_with_their_lookaround_spelling(cls: bytes) -> None:
+    import re
+
+    from bot.rules.normalize import _ADJACENT_SINGLES, _ADJACENT_SINGLES_LETTER, _SPLIT_PRE
+
+    spellings = [
+        (_ADJACENT_SINGLES, rb"(?<![a9])[a9][ .]+[a9](?![a9])", cls),
+        (_ADJACENT_SINGLES_LETTER, rb"(?<![a9])(?:a[ .]+[a9]|9[ .]+a)(?![a9])", cls),
+        (_SPLIT_PRE, rb"(?<!a)a[ .]{1,3}a(?!a)", cls.replace(b"9", b"a")),
+    ]
+    for in_re2, lookaround, text in spellings:
+        assert (in_re2.Match(text) is not None) == (re.search(lookaround, text) is not None)
