@@ -119,3 +119,17 @@ def test_repeated_prefilter_never_misses_a_run_made_of_runs(
 def test_repeated_run_after_a_false_pair_of_samples(judge) -> None:  # type: ignore[no-untyped-def]
     # Sampled every 5th character: "aaax"; the run is between the 2nd and 3rd samples, not the 1st.
     assert judge({"repeated": {"at_least": 10}}).fires("abcde" + "a" * 10 + "xyz")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ z A1 !\n", "Đ", "ạ", "ǅ", "ß", "Σ"]), max_size=40))
+def test_capitals_count_as_str_methods_do(text: str) -> None:
+    """The ASCII shortcut counts what ``str.isupper``/``islower`` count, character by character."""
+    from bot.rules.conditions.caps import caps_share, count_capitals
+
+    upper = sum(map(str.isupper, text))
+    letters = upper + sum(map(str.islower, text))
+    assert count_capitals(text) == upper
+    assert caps_share(text) == (letters, upper / letters if letters else 0.0)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    assert count_capitals(ascii_text) == sum(map(str.isupper, ascii_text))
