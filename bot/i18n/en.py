@@ -70,6 +70,8 @@ MESSAGES: dict[str, str] = {
     "help.report": "Report a message to the moderators (reply to it, or give its link)",
     "help.appeal": "Appeal one of your cases",
     "help.mycases": "Your cases and active strikes",
+    "menu.report": "Report message",
+    "menu.why": "Why? (rules)",
     "param.member": "The member",
     "param.user": "The user id (or mention) to unban",
     "param.duration": "How long: 10m, 1h, 2d, 1w",

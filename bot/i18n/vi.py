@@ -66,6 +66,8 @@ MESSAGES: dict[str, str] = {
     "help.report": "Báo tin nhắn vi phạm cho quản trị viên (trả lời tin đó, hoặc gửi link)",
     "help.appeal": "Kháng nghị một vụ của bạn",
     "help.mycases": "Các vụ và số gậy hiện có của bạn",
+    "menu.report": "Báo cáo tin nhắn",
+    "menu.why": "Vì sao? (luật)",
     "param.member": "Thành viên",
     "param.user": "Id (hoặc nhắc tên) người cần gỡ cấm",
     "param.duration": "Bao lâu: 10m, 1h, 2d, 1w",
