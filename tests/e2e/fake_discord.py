@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -43,6 +44,38 @@ _low = itertools.count(1)
 
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
+
+
+# Discord's limits on one bulk overwrite of application commands, by type (chat input, user,
+# message), and its rule for slash-command names (context menus take any 1 to 32 characters).
+COMMAND_LIMITS = {1: 100, 2: 15, 3: 15}
+_SLASH_NAME = re.compile(r"^[-_'\w]{1,32}$")
+
+
+def command_problems(commands: list[dict[str, Any]]) -> list[str]:
+    """What Discord would refuse in a ``PUT .../commands`` body (empty when it is valid)."""
+    problems: list[str] = []
+    seen: set[tuple[int, str]] = set()
+    for c in commands:
+        kind, name = c.get("type", 1), str(c.get("name", ""))
+        names = [name, *(c.get("name_localizations") or {}).values()]
+        if kind == 1:
+            if not all(_SLASH_NAME.match(n) and n == n.lower() for n in names):
+                problems.append(f"slash command name {name!r}")
+        elif kind in (2, 3):
+            if not all(1 <= len(n) <= 32 for n in names):
+                problems.append(f"context menu name {name!r}")
+            if c.get("description") or c.get("options"):
+                problems.append(f"context menu {name!r} with a description or options")
+        else:
+            problems.append(f"command type {kind}")
+        if (kind, name) in seen:
+            problems.append(f"duplicate command {name!r}")
+        seen.add((kind, name))
+    for kind, limit in COMMAND_LIMITS.items():
+        if sum(c.get("type", 1) == kind for c in commands) > limit:
+            problems.append(f"more than {limit} commands of type {kind}")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -698,8 +731,22 @@ class FakeDiscord:
             return self._guild_route(call, parts[2:])
         if parts[0] == "applications" and method == "PUT" and parts[-1] == "commands":
             scope = parts[3] if len(parts) == 5 else "global"
+            problems = command_problems(call.json or [])
+            if problems:
+                self.violations.extend(problems)
+                return self._json(
+                    {"code": 50035, "message": "Invalid Form Body", "errors": problems}, 400
+                )
+            # Discord answers with every field set: context menus get an empty description.
             saved = [
-                {**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
+                {
+                    "type": 1,
+                    "description": "",
+                    **c,
+                    "id": str(snowflake()),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                }
                 for c in call.json or []
             ]
             self.commands[scope] = saved
