@@ -162,18 +162,15 @@ class CommandsFake(FakeDiscord):
             return self._json(message)
         return await super()._route(call)
 
-    def command_id(self, name: str) -> str:
+    def command_id(self, name: str, kind: int = 1) -> str:
         for scope in self.commands.values():
             for c in scope:
-                if c["name"] == name:
+                if c["name"] == name and c["type"] == kind:
                     return str(c["id"])
         raise KeyError(name)
 
     async def invoke(self, who: FakeMember, name: str, **options: Any) -> int:
         """Dispatch INTERACTION_CREATE for ``/name`` by ``who``; returns the interaction id."""
-        iid = snowflake()
-        token = f"token-{next(self._ids)}"
-        self._tokens[token] = iid
         opts: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {"users": {}, "members": {}}
         for key, value in options.items():
@@ -184,6 +181,38 @@ class CommandsFake(FakeDiscord):
                 resolved["members"][uid] = {**value.payload(with_user=False), "permissions": "0"}
             else:
                 opts.append({"name": key, "type": _OPTION_TYPES[type(value)], "value": value})
+        return await self._interact(
+            who,
+            {
+                "id": self.command_id(name),
+                "name": name,
+                "type": 1,
+                "options": opts,
+                "resolved": resolved,
+            },
+        )
+
+    async def invoke_on_message(self, who: FakeMember, name: str, message: dict[str, Any]) -> int:
+        """Dispatch INTERACTION_CREATE for the message context menu ``name`` used by ``who`` on
+        ``message`` (a MESSAGE_CREATE payload), as Discord sends it: application command
+        (type 2) whose data is of type 3 (message) with ``target_id`` and the message in
+        ``resolved.messages`` (without ``member``: Discord resolves the author as a user)."""
+        target = {k: v for k, v in message.items() if k != "member"}
+        return await self._interact(
+            who,
+            {
+                "id": self.command_id(name, kind=3),
+                "name": name,
+                "type": 3,
+                "target_id": target["id"],
+                "resolved": {"messages": {target["id"]: target}},
+            },
+        )
+
+    async def _interact(self, who: FakeMember, command: dict[str, Any]) -> int:
+        iid = snowflake()
+        token = f"token-{next(self._ids)}"
+        self._tokens[token] = iid
         perms = sum(int(self.guild.roles[r]["permissions"]) for r in who.roles)
         channel = self.guild.channels[GENERAL_ID]
         data = {
@@ -203,13 +232,7 @@ class CommandsFake(FakeDiscord):
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
-            "data": {
-                "id": self.command_id(name),
-                "name": name,
-                "type": 1,
-                "options": opts,
-                "resolved": resolved,
-            },
+            "data": command,
         }
         await self.dispatch("INTERACTION_CREATE", data)
         return iid
@@ -305,7 +328,7 @@ def deleted_ids(fake: CommandsFake) -> set[int]:
 async def test_slash_commands_registered_with_permissions_and_typed_options(
     fake: CommandsFake, bot: Bot
 ) -> None:
-    commands = {c["name"]: c for c in fake.commands["global"]}
+    commands = {c["name"]: c for c in fake.commands["global"] if c["type"] == 1}
     assert len(commands) == 18
     ban = commands["ban"]
     assert int(ban["default_member_permissions"]) == MANAGE_MESSAGES
@@ -319,6 +342,50 @@ async def test_slash_commands_registered_with_permissions_and_typed_options(
     purge = {o["name"]: o for o in commands["purge"]["options"]}
     assert purge["count"]["type"] == 4 and purge["count"]["max_value"] == 100
     assert not purge["member"].get("required")
+
+
+async def test_message_context_menus_registered_beside_the_slash_commands(
+    fake: CommandsFake, bot: Bot
+) -> None:
+    menus = {c["name"]: c for c in fake.commands["global"] if c["type"] == 3}
+    assert set(menus) == {"Report message", "Why? (rules)"}
+    report, why = menus["Report message"], menus["Why? (rules)"]
+    # The same default permissions as the slash commands they run.
+    slash = {c["name"]: c for c in fake.commands["global"] if c["type"] == 1}
+    assert why["default_member_permissions"] == slash["why"]["default_member_permissions"]
+    assert int(why["default_member_permissions"]) == MANAGE_MESSAGES
+    assert report["default_member_permissions"] is None
+    assert report["name_localizations"] == {"vi": "Báo cáo tin nhắn"}
+    assert why["name_localizations"] == {"vi": "Vì sao? (luật)"}
+    assert all(m["dm_permission"] is False and not m.get("options") for m in menus.values())
+    assert len(fake.commands["global"]) == 20
+
+
+async def test_menus_registered_per_guild_too(
+    fake: CommandsFake, rules_file: Path, tmp_path: Path
+) -> None:
+    db = await Database.open(tmp_path / "guild.db")
+    executor = Executor(db, backoff=0.05)
+    pipeline = Pipeline(db, executor, load_rules(rules_file))
+    platform = DiscordPlatform(
+        TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url, guild_ids=[GUILD_ID]
+    )
+    try:
+        await platform.start(pipeline)
+        await fake.wait_connected()
+        scope = fake.commands[str(GUILD_ID)]
+        assert sorted(c["name"] for c in scope if c["type"] == 3) == [
+            "Report message",
+            "Why? (rules)",
+        ]
+        alice = fake.member("alice")
+        r = await fake.answer(
+            await fake.invoke_on_message(alice, "Report message", fake.message_payload(alice, "hi"))
+        )
+        assert r.ephemeral and r.content == "Thanks, the moderators have been told."
+    finally:
+        await platform.stop()
+        await db.close()
 
 
 # ---- sanctions -----------------------------------------------------------------------------
@@ -476,6 +543,61 @@ async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
     assert r.ephemeral and r.content == "Thanks, the moderators have been told."
     (post,) = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages")
     assert post.json["embeds"][0]["title"] == "Report"
+
+
+async def test_report_message_from_the_context_menu(fake: CommandsFake, bot: Bot) -> None:
+    alice, bob = fake.member("alice"), fake.member("bob")
+    target = fake.message_payload(bob, "you are all idiots, send me your passwords")
+    r = await fake.answer(await fake.invoke_on_message(alice, "Report message", target))
+    assert r.ephemeral and r.content == "Thanks, the moderators have been told."
+    (post,) = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages")
+    (embed,) = post.json["embeds"]
+    link = f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/{target['id']}"
+    assert embed["title"] == "Report" and embed["url"] == link
+    assert embed["description"] == (
+        "Report by alice (@alice) about a message by bob (@bob): "
+        "you are all idiots, send me your passwords"
+    )
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Member"] == f"<@{bob.user.id}> (bob)"
+    assert fields["Message"] == "```you are all idiots, send me your passwords```"
+    assert fields["Jump"] == f"[to the message]({link})"
+    assert sanctions(fake) == [] and await bot.cases() == []
+
+
+async def test_why_on_a_message_explains_the_rules_to_a_moderator(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    alice = fake.member("alice")
+    target = fake.message_payload(alice, "cheap SPAM here")
+    r = await fake.answer(await fake.invoke_on_message(mod, "Why? (rules)", target))
+    assert r.ephemeral
+    lines = r.content.splitlines()
+    assert lines[0] == "message:    cheap SPAM here"
+    assert any(line.startswith("rule no-spam: words matched 'spam'") for line in lines)
+    assert "  why: No spam." in lines
+    assert lines[-1].startswith("would do: delete")
+    # Explaining is read-only: no case, no sanction, nothing posted.
+    assert sanctions(fake) == [] and await bot.cases() == []
+    assert fake.calls_of("POST", "/channels/") == []
+
+
+async def test_why_on_a_message_explains_a_harmless_one_too(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    target = fake.message_payload(fake.member("alice"), "")  # an image, say: no text
+    r = await fake.answer(await fake.invoke_on_message(mod, "Why? (rules)", target))
+    assert r.ephemeral and "no rule matches" in r.content
+
+
+async def test_why_menu_refused_to_a_member_without_effect(fake: CommandsFake, bot: Bot) -> None:
+    alice, bob = fake.member("alice"), fake.member("bob")
+    target = fake.message_payload(bob, "spam spam")
+    r = await fake.answer(await fake.invoke_on_message(alice, "Why? (rules)", target))
+    assert r.ephemeral and r.content == "Sorry, only moderators can use /why."
+    await fake.idle()
+    assert sanctions(fake) == [] and await bot.cases() == []
+    assert fake.calls_of("POST", "/channels/") == []
 
 
 # ---- administration ------------------------------------------------------------------------

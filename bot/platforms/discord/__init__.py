@@ -168,11 +168,13 @@ class DiscordPlatform:
             self.log_channel = lambda: pipeline.ruleset.channels.log.get("discord")
             self.moderator_roles = lambda: pipeline.ruleset.roles.moderators
             if self.commands is None:
-                from bot.platforms.discord.commands import install
+                from bot.platforms.discord.commands import MenuNames, install
 
                 # Added before login: setup_hook syncs the tree. The activity the commands keep
                 # (purge, stats) sees every event first.
                 self.commands = install(self, pipeline)
+                # The message menus' names in other languages (name_localizations) at sync.
+                await self.tree.set_translator(MenuNames())
             self.handler = self.commands.context.observing(pipeline.handle)
         configure_endpoints(self.api_url, self.gateway_url)
         await self.client.login(self._token)

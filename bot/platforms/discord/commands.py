@@ -1,7 +1,9 @@
-"""Discord binding of COMMANDS: app_commands with default_member_permissions, typed described options."""
+"""Discord binding of COMMANDS: app_commands with default_member_permissions, typed described options;
+message context menus for the commands in MESSAGE_MENUS (they run the same commands)."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 from typing import TYPE_CHECKING, Any, Optional
@@ -11,9 +13,10 @@ import structlog
 from discord import app_commands
 
 from bot.commands import COMMANDS, CommandContext, Invocation, Reply, dispatch
+from bot.commands.menus import MESSAGE_MENUS, MessageMenu
 from bot.commands.spec import Command, Kind, Param
-from bot.events import Author, MemberLeave, PlatformName
-from bot.i18n import t
+from bot.events import Author, MemberLeave, MessageRef, PlatformName
+from bot.i18n import CATALOGUES, t
 from bot.moderation.permissions import Privilege
 from bot.platforms.discord.convert import to_author
 
@@ -28,6 +31,34 @@ log = structlog.get_logger("bot.platforms.discord.commands")
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
 _MAX_CONTENT = 2000
 _DESCRIPTION = 100
+# The menus' default names are English; the catalogue's other languages that Discord has a locale
+# for become name_localizations (Discord's "vi" is Vietnamese).
+_MENU_DEFAULT = "en"
+_MENU_LOCALES: dict[discord.Locale, str] = {
+    discord.Locale(lang): lang
+    for lang in CATALOGUES
+    if lang != _MENU_DEFAULT and lang in {loc.value for loc in discord.Locale}
+}
+
+
+class MenuNames(app_commands.Translator):
+    """The message menus' names in the catalogue's other languages (``name_localizations``).
+
+    discord.py asks the tree's translator for every string it registers; anything that is not a
+    menu name is left alone (None), so slash commands register as before.
+    """
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        key = string.extras.get("menu_key")
+        lang = _MENU_LOCALES.get(locale)
+        if key is None or lang is None:
+            return None
+        return t(key, lang)
 
 
 def _annotation(param: Param) -> Any:
@@ -54,6 +85,8 @@ class DiscordCommands:
         )
         for command in COMMANDS.values():
             platform.tree.add_command(self.build(command), override=True)
+        for menu in MESSAGE_MENUS:
+            platform.tree.add_command(self.build_menu(menu), override=True)
 
     def build(self, command: Command) -> app_commands.Command[Any, Any, Any]:
         """One app command: options typed and described, the target first and named ``member``."""
@@ -100,10 +133,33 @@ class DiscordCommands:
             cmd.default_permissions = MODERATOR_PERMISSIONS
         return cmd
 
+    def build_menu(self, menu: MessageMenu) -> app_commands.ContextMenu:
+        """A message context menu that runs ``menu.command`` on the chosen message, with the same
+        default permissions as its slash command (the bot checks privilege itself anyway)."""
+        command = COMMANDS[menu.command]
+
+        async def on_message(interaction: discord.Interaction, message: discord.Message) -> None:
+            await self.invoke(command, interaction, {}, target=message)
+
+        ctx = app_commands.ContextMenu(
+            name=app_commands.locale_str(t(menu.name_key, _MENU_DEFAULT), menu_key=menu.name_key),
+            callback=on_message,
+            type=discord.AppCommandType.message,
+        )
+        ctx.guild_only = True
+        if command.privilege >= Privilege.MODERATOR:
+            ctx.default_permissions = MODERATOR_PERMISSIONS
+        return ctx
+
     async def invoke(
-        self, command: Command, interaction: discord.Interaction, values: dict[str, Any]
+        self,
+        command: Command,
+        interaction: discord.Interaction,
+        values: dict[str, Any],
+        target: discord.Message | None = None,
     ) -> None:
-        """Turn the interaction into a neutral Invocation, dispatch, answer."""
+        """Turn the interaction into a neutral Invocation, dispatch, answer. ``target``: the
+        message a context menu was used on, given to the command as the replied-to message."""
         guild = interaction.guild
         deferred = False
         try:
@@ -132,10 +188,30 @@ class DiscordCommands:
                 options=options,
                 community_name=guild.name,
             )
+            if target is not None:
+                inv = self.on_target(inv, target, guild, roles)
             reply = await dispatch(self.context, inv)
             await self.answer(interaction, reply, deferred)
         except Exception:
             log.exception("discord_command_failed", command=command.name)
+
+    @staticmethod
+    def on_target(
+        inv: Invocation, target: discord.Message, guild: discord.Guild, roles: list[str]
+    ) -> Invocation:
+        """``inv`` about ``target``, as a Telegram command replying to it would be."""
+        # Messages in an interaction's resolved data carry the author as a user: the cached member
+        # gives the roles, join date and moderator flag.
+        author = guild.get_member(target.author.id) or target.author
+        return dataclasses.replace(
+            inv,
+            reply_to=MessageRef(
+                PlatformName.DISCORD, str(guild.id), str(target.channel.id), str(target.id)
+            ),
+            reply_author=to_author(author, guild, roles),
+            reply_text=target.content,
+            reply_link=target.jump_url,
+        )
 
     async def answer(self, interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
         """Refusals and errors ephemeral; a PNG as an attachment."""
