@@ -57,6 +57,8 @@ GATED_RULES = [
 SAMPLES = [
     "hello there",
     "HELLO THERE EVERYONE",
+    "ABCDe",  # 80% capitals with fewer capitals than min_length
+    "ĐĐĐĐe",
     "Hi",
     "ok",
     "",
