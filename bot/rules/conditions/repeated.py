@@ -39,10 +39,14 @@ def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) 
         # stretch of text between them is one character. Chat has equal neighbours often (two
         # spaces), a one-character stretch almost never, so the full scan below is rare.
         if step > 1:
-            for pair in _PAIR.finditer(text[::step]):
-                stretch = text[pair.start() * step : pair.start() * step + step + 1]
+            sample = text[::step]
+            pair = _PAIR.search(sample)  # not finditer: most samples have no pair at all
+            while pair is not None:
+                at = pair.start()
+                stretch = text[at * step : at * step + step + 1]
                 if stretch.count(stretch[0]) == len(stretch):
                     break
+                pair = _PAIR.search(sample, at + 1)
             else:
                 return None
         found = run.search(text)
