@@ -122,6 +122,9 @@ async def pardon(req: Request) -> Reply:
     case: case_store.CaseRecord = req.args["case"]
     inv, ctx = req.inv, req.ctx
     reason = req.args.get("reason")
+    if case.user_id == inv.invoker.id and not inv.invoker.is_owner:
+        # Clearing one's own strikes is another moderator's call (or the owner's).
+        return Reply(req.t("cmd.pardon_own_case", case=case.id), ephemeral=True)
     done = await ctx.executor.pardon(case.id, inv.invoker, req.now, reason, ctx.pipeline.policy)
     if not done.pardoned:
         return Reply(req.t("cmd.already_pardoned", case=case.id), ephemeral=True)

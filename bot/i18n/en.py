@@ -132,6 +132,7 @@ MESSAGES: dict[str, str] = {
     "case.pardoned_by": "Pardoned by {moderator}.",
     "cases.header": "{member}: {strikes} active strike(s)",
     "cases.note": "Note by {author}: {text}",
+    "cmd.pardon_own_case": "Case #{case} is your own: another moderator can pardon it.",
     "cmd.already_pardoned": "Case #{case} is already pardoned.",
     "cmd.pardon_told": "{member}, your case #{case} has been pardoned; its strikes no longer count.",
     "cmd.pardon_lift_reason": "Pardon of case #{case}",

@@ -128,6 +128,7 @@ MESSAGES: dict[str, str] = {
     "case.pardoned_by": "{moderator} đã xoá vụ này.",
     "cases.header": "{member}: đang có {strikes} gậy",
     "cases.note": "Ghi chú của {author}: {text}",
+    "cmd.pardon_own_case": "Vụ #{case} là của chính bạn: hãy nhờ một quản trị viên khác xoá.",
     "cmd.already_pardoned": "Vụ #{case} đã được xoá trước đó rồi.",
     "cmd.pardon_told": "{member} ơi, vụ #{case} của bạn đã được xoá; các gậy của vụ này không còn tính nữa.",
     "cmd.pardon_lift_reason": "Xoá vụ #{case}",

@@ -188,3 +188,16 @@ async def test_pardon_lift_in_vietnamese(h: Harness) -> None:
     assert "Đã gỡ cấm chat của vụ này (vụ #4)." in (await h.run("pardon", "1")).text
     kept = (await h.run("pardon", "2")).text
     assert "Lệnh cấm chat đang có hiệu lực là của vụ #3" in kept
+
+
+async def test_a_moderator_cannot_pardon_their_own_case(h: Harness) -> None:
+    from bot.events import Author
+
+    carol = Author("7", "Carol", username="carol")
+    await h.say("shit", who=carol, mid="10")  # a case from before Carol became a moderator
+    reply = await h.run("pardon", "1", by=Author("7", "Carol", is_moderator=True))
+    assert reply.ephemeral
+    assert reply.text == "Case #1 is your own: another moderator can pardon it."
+    assert (await case_store.get_case(h.db, 1)).pardoned_at is None  # type: ignore[union-attr]
+    assert "Pardon" not in [entry.title for entry in h.platform.logs]
+    assert not (await h.run("pardon", "1")).ephemeral  # another moderator can
