@@ -24,8 +24,10 @@ def cycle() -> Node:
 
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
+    threshold = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def test_settle_collects_garbage_and_freezes_the_rest() -> None:
@@ -34,6 +36,7 @@ def test_settle_collects_garbage_and_freezes_the_rest() -> None:
     heap.settle()
     assert dropped() is None
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == heap.YOUNG_OBJECTS_PER_PASS
     assert not any(obj is kept for obj in gc.get_objects())  # frozen objects are not tracked
 
 
