@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
+from bot.commands.spec import Command, Kind, Param, Reply, Request, mention, usage_key
 from bot.events import Author, Channel, Message
 from bot.moderation.executor import Pardon
 from bot.moderation.permissions import Privilege
@@ -229,7 +229,7 @@ async def why(req: Request) -> Reply:
         return Reply("\n".join(lines), ephemeral=True)
     if inv.reply_text is not None and inv.reply_author is not None:
         return Reply(await explain_text(req, inv.reply_text, inv.reply_author), ephemeral=True)
-    return Reply(req.t("cmd.why_usage"), ephemeral=True)
+    return Reply(req.t(usage_key(inv, "cmd.why_usage")), ephemeral=True)
 
 
 M = Privilege.MODERATOR

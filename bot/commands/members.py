@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.cases import LIST_LIMIT, case_line
-from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
+from bot.commands.spec import Command, Kind, Param, Reply, Request, mention, usage_key
 from bot.moderation.permissions import Privilege
 from bot.platforms.base import LogEntry
 from bot.storage import appeals as appeal_store
@@ -27,7 +27,7 @@ async def report(req: Request) -> Reply:
     inv = req.inv
     note = req.args.get("message") or ""
     if inv.reply_author is None and not note:
-        return Reply(req.t("cmd.report_usage"), ephemeral=True)
+        return Reply(req.t(usage_key(inv, "cmd.report_usage")), ephemeral=True)
     about = inv.reply_author
     excerpt = (inv.reply_text or "")[:300]
     await req.ctx.platform.post_log(

@@ -231,6 +231,12 @@ def mention(author: Author) -> str:
     return author.name or author.id
 
 
+def usage_key(inv: Invocation, key: str) -> str:
+    """The catalogue key of a usage hint about replying to a message: on Discord a command cannot
+    reply to one, so there the hint (``key + "_discord"``) points to the message's Apps menu."""
+    return key + "_discord" if inv.platform is PlatformName.DISCORD else key
+
+
 # -- argument parsing ---------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\s*(\S+)")

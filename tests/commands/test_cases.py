@@ -201,3 +201,18 @@ async def test_a_moderator_cannot_pardon_their_own_case(h: Harness) -> None:
     assert (await case_store.get_case(h.db, 1)).pardoned_at is None  # type: ignore[union-attr]
     assert "Pardon" not in [entry.title for entry in h.platform.logs]
     assert not (await h.run("pardon", "1")).ephemeral  # another moderator can
+
+
+async def test_usage_on_discord_points_to_the_message_menus(h: Harness) -> None:
+    """A Discord command cannot reply to a message: the hints name the Apps menu instead."""
+    from bot.commands import Invocation, dispatch
+    from bot.events import PlatformName
+    from tests.commands.conftest import CHANNEL, COMMUNITY
+
+    for command, hint in (
+        ("why", "Right-click a message → Apps → Why? (rules)"),
+        ("report", "Right-click the message you want to report → Apps → Report message"),
+    ):
+        inv = Invocation(command, PlatformName.DISCORD, COMMUNITY, CHANNEL, MOD)
+        reply = await dispatch(h.ctx, inv)
+        assert reply.ephemeral and reply.text.startswith(hint)
