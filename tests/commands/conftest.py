@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,17 +122,33 @@ def lang() -> str:
     return "en"
 
 
-@pytest.fixture
-async def h(tmp_path: Path, lang: str) -> AsyncIterator[Harness]:
+Clock = Callable[[], datetime]
+PipelineMaker = Callable[[Database, Executor, Clock, Path], Awaitable[Pipeline]]
+
+
+async def open_harness(
+    tmp_path: Path, rules_text: str, make_pipeline: PipelineMaker | None = None
+) -> Harness:
+    """A harness on a new database and rules file; ``make_pipeline`` builds another pipeline than
+    the plain one (a scorer, say). The caller closes ``harness.db``."""
     rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES.format(lang=lang), encoding="utf-8")
+    rules.write_text(rules_text, encoding="utf-8")
     db = await Database.open(tmp_path / "cmd.db")
     now = [T0]
-    clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
+    clock: Clock = lambda: now[0]  # noqa: E731
     platform = RecordingPlatform()
     executor = Executor(db, clock=clock)
     executor.add_platform(platform, bot_id=BOT.id)
-    pipeline = Pipeline(db, executor, load_rules(rules), clock=clock)
+    if make_pipeline is None:
+        pipeline = Pipeline(db, executor, load_rules(rules), clock=clock)
+    else:
+        pipeline = await make_pipeline(db, executor, clock, rules)
     ctx = CommandContext(pipeline, platform, resolver, bot_id=lambda: BOT.id, clock=clock)
-    yield Harness(db, platform, pipeline, ctx, rules, now)
-    await db.close()
+    return Harness(db, platform, pipeline, ctx, rules, now)
+
+
+@pytest.fixture
+async def h(tmp_path: Path, lang: str) -> AsyncIterator[Harness]:
+    harness = await open_harness(tmp_path, RULES.format(lang=lang))
+    yield harness
+    await harness.db.close()

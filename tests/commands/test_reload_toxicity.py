@@ -8,14 +8,11 @@ by a fake, so no torch is needed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fakes import RecordingPlatform
 
-from bot.commands import CommandContext
 from bot.moderation.executor import Executor
 from bot.moderation.pipeline import Pipeline
 from bot.moderation.scoring import (
@@ -28,7 +25,7 @@ from bot.moderation.scoring import (
 from bot.rules import Engine, load_rules
 from bot.storage import Database
 from bot.toxicity import ModelNotFound, ScorerUnavailable
-from tests.commands.conftest import BOT, T0, Harness, resolver
+from tests.commands.conftest import Clock, Harness, open_harness
 
 HEAD = """
 version: 1
@@ -113,25 +110,20 @@ def start_rules() -> str:
 @pytest.fixture
 async def bot(tmp_path: Path, loader: Loader, start_rules: str) -> AsyncIterator[Harness]:
     """The command harness, with the scorer loaded and managed as ``bot.app.run`` does."""
-    path = tmp_path / "rules.yaml"
-    path.write_text(start_rules, encoding="utf-8")
-    db = await Database.open(tmp_path / "cmd.db")
-    now = [T0]
-    clock: Callable[[], datetime] = lambda: now[0]  # noqa: E731
-    platform = RecordingPlatform()
-    executor = Executor(db, clock=clock)
-    executor.add_platform(platform, bot_id=BOT.id)
-    ruleset = load_rules(path)
-    engine = Engine(ruleset)
-    toxicity = await asyncio.to_thread(load_for, ruleset, engine.needs_scores, loader)
-    pipeline = Pipeline(
-        db, executor, ruleset, engine, clock=clock, toxicity=toxicity, scorer_loader=loader
-    )
-    ctx = CommandContext(pipeline, platform, resolver, bot_id=lambda: BOT.id, clock=clock)
-    yield Harness(db, platform, pipeline, ctx, path, now)
-    await pipeline.drain()
-    await pipeline.close_scorer()
-    await db.close()
+
+    async def make_pipeline(db: Database, executor: Executor, clock: Clock, path: Path) -> Pipeline:
+        ruleset = load_rules(path)
+        engine = Engine(ruleset)
+        toxicity = await asyncio.to_thread(load_for, ruleset, engine.needs_scores, loader)
+        return Pipeline(
+            db, executor, ruleset, engine, clock=clock, toxicity=toxicity, scorer_loader=loader
+        )
+
+    harness = await open_harness(tmp_path, start_rules, make_pipeline)
+    yield harness
+    await harness.pipeline.drain()
+    await harness.pipeline.close_scorer()
+    await harness.db.close()
 
 
 async def deleted_after(bot: Harness, text: str, mid: str) -> bool:
