@@ -108,7 +108,11 @@ class Engine:
         for r in always:
             for name, minimum in r.match.needs or ():
                 gates.setdefault(name, []).append((minimum, r.position))
-        self._gates = [(FEATURES[name], sorted(set(pairs))) for name, pairs in gates.items()]
+        # (feature, its smallest minimum, (minimum, rule) pairs in order): most messages are below
+        # every minimum of most features, and one comparison says so.
+        self._gates = [
+            (FEATURES[name], min(pairs)[0], sorted(set(pairs))) for name, pairs in gates.items()
+        ]
         self._by_trigger: dict[Trigger, list[int]] = {}
         for r in self._rules:
             for trigger in r.match.triggers or ():
@@ -179,8 +183,10 @@ class Engine:
         """Rules that can hold: those without triggers whose needs are met, and those whose index
         hits are present."""
         hit_rules: set[int] = set()
-        for feature, minimums in self._gates:
+        for feature, lowest, minimums in self._gates:
             value = feature(subject)
+            if value < lowest:
+                continue
             for minimum, position in minimums:
                 if minimum > value:
                     break

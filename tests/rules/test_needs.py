@@ -110,7 +110,7 @@ def _decide_all(engine: Engine, texts: list[str], scored: bool) -> list[list[tup
 
 def test_every_gated_condition_declares_its_bound(tmp_path: Path) -> None:
     engine = _engine(tmp_path, GATED_RULES)
-    gated = {pos for _, pairs in engine._gates for _, pos in pairs}
+    gated = {pos for _, _, pairs in engine._gates for _, pos in pairs}
     assert {engine._rules[p].rule.id for p in gated} == {r["id"] for r in GATED_RULES}
     assert engine._always == []
 
