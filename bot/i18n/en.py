@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "log.report": "Report by {reporter} about a message by {member}: {excerpt}",
     "log.appeal": "Appeal by {member} for case #{case}: {text}",
     "log.refused": "Did not {action} {member}: {why}",
+    "log.more": "… and {count} more actions; see /cases",
     # Welcome and rules.
     "rules.header": "Rules of {community}:",
     "rules.none": "{community} has not written any rules yet.",

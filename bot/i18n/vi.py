@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "log.report": "{reporter} báo cáo tin nhắn của {member}: {excerpt}",
     "log.appeal": "{member} kháng nghị vụ #{case}: {text}",
     "log.refused": "Không {action} {member}: {why}",
+    "log.more": "… và {count} hành động khác; xem /cases",
     "rules.header": "Nội quy của {community}:",
     "rules.none": "{community} chưa có nội quy nào.",
     "cmd.not_moderator": "Xin lỗi, chỉ quản trị viên mới dùng được lệnh /{command}.",
