@@ -20,6 +20,7 @@ from bot.platforms.discord.convert import edit_needs_check, to_join, to_message
 from bot.platforms.discord.errors import translated
 from bot.platforms.discord.hierarchy import ensure_actionable
 from bot.platforms.discord.render import render
+from bot.platforms.logbatch import Limits, LogBatcher
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -66,6 +67,11 @@ def configure_endpoints(api_url: str | None, gateway_url: str | None) -> None:
 # At stop, how long the pipeline's background posts may take before the HTTP session closes (the
 # app gives a platform 4 s to stop; what is left stays pending and is replayed at the next start).
 DRAIN_TIMEOUT = 2.5
+# Then how long the queued log entries may take to go out (bot/platforms/logbatch.py).
+LOG_FLUSH_TIMEOUT = 1.0
+# One message holds at most 10 embeds, and 6,000 characters across all of them (discord.py's
+# ``len(embed)`` counts exactly what Discord counts: title, description, fields, footer, author).
+LOG_LIMITS = Limits(entries=10, size=6000)
 
 
 class _Client(discord.Client):
@@ -147,6 +153,14 @@ class DiscordPlatform:
         self._deleting: set[int] = set()
         self._drains: set[asyncio.Task[None]] = set()
         self._drain_pipeline: Callable[[], Awaitable[None]] | None = None
+        self._language: Callable[[], str] = lambda: "en"
+        self.logs: LogBatcher[discord.Embed] = LogBatcher(
+            self._post_embeds,
+            lambda entry: render(entry, discord.utils.utcnow()),
+            len,
+            LOG_LIMITS,
+            language=lambda: self._language(),
+        )
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -167,6 +181,7 @@ class DiscordPlatform:
             self.handler = pipeline.handle
             self.log_channel = lambda: pipeline.ruleset.channels.log.get("discord")
             self.moderator_roles = lambda: pipeline.ruleset.roles.moderators
+            self._language = lambda: pipeline.ruleset.community.language
             if self.commands is None:
                 from bot.platforms.discord.commands import MenuNames, install
 
@@ -211,6 +226,8 @@ class DiscordPlatform:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(DRAIN_TIMEOUT):
                     await self._drain_pipeline()
+        # The entries the drain queued included; what cannot go out in time is counted in the log.
+        await self.logs.close(LOG_FLUSH_TIMEOUT)
         await self.client.close()
         if self._task is not None:
             self._task.cancel()
@@ -481,14 +498,21 @@ class DiscordPlatform:
             await self.client.http.unban(int(user_id), int(community_id), reason=_reason(reason))
 
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
-        """Post ``entry`` as an embed in ``channels.log.discord`` (nothing when none is set)."""
-        channel_id = self.log_channel()
-        if not channel_id:
+        """Queue ``entry`` for ``channels.log.discord`` (nothing when none is set); it goes out as
+        an embed, up to 10 to a message (``self.logs``). Never blocks, never raises."""
+        if not self.log_channel():
             log.debug("discord_no_log_channel", community=community_id)
             return
+        self.logs.submit(community_id, entry)
+
+    async def _post_embeds(self, community_id: str, embeds: list[discord.Embed]) -> None:
+        """One message of log embeds in the log channel (the batcher's sender)."""
+        channel_id = self.log_channel()
+        if not channel_id:
+            return  # unset by a /reload meanwhile
         channel = self.client.get_partial_messageable(int(channel_id), guild_id=int(community_id))
         with translated("post to the log channel"):
-            await channel.send(embed=render(entry, discord.utils.utcnow()))
+            await channel.send(embeds=embeds)
 
 
 def create(settings: Settings) -> DiscordPlatform:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
 from telegram import ChatPermissions, LinkPreviewOptions, ReplyParameters, Update
-from telegram.constants import ParseMode
+from telegram.constants import MessageLimit, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.events import Event, PlatformName
 from bot.platforms.base import LogEntry, MessageRef
+from bot.platforms.logbatch import Limits, LogBatcher
 from bot.platforms.telegram.admins import AdminCache, ChatStaff
 from bot.platforms.telegram.convert import group_message, member_event, message_event
 from bot.platforms.telegram.errors import call
@@ -56,6 +57,13 @@ _MIN_RESTRICTION = timedelta(seconds=35)
 _NO_PERMISSIONS = ChatPermissions.no_permissions()
 # At stop, how long the pipeline's background posts may take (the app gives a platform 4 s to stop).
 DRAIN_TIMEOUT = 2.5
+# Then how long the queued log entries may take to go out (bot/platforms/logbatch.py).
+LOG_FLUSH_TIMEOUT = 1.0
+# Log entries share a message, a blank line apart, up to Telegram's 4,096 characters. The limit
+# applies to the text after HTML parsing, so counting the HTML itself (in UTF-16 code units, as
+# Telegram counts) is a safe upper bound.
+LOG_SEPARATOR = "\n\n"
+LOG_LIMITS = Limits(entries=50, size=MessageLimit.MAX_TEXT_LENGTH, separator=len(LOG_SEPARATOR))
 
 
 class _TolerantBot(ExtBot[None]):
@@ -96,6 +104,10 @@ class _TolerantBot(ExtBot[None]):
         for update in updates:
             self.insert_callback_data(update)
         return tuple(updates)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _aware(when: datetime) -> datetime:
@@ -144,6 +156,9 @@ class TelegramPlatform:
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self._started = False
         self.commands: TelegramCommands | None = None
+        self.logs: LogBatcher[str] = LogBatcher(
+            self._post_html, log_html, _utf16_len, LOG_LIMITS, language=self._language
+        )
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -195,6 +210,8 @@ class TelegramPlatform:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(DRAIN_TIMEOUT):
                         await drain()
+            # The entries the drain queued included; what cannot go out in time is logged.
+            await self.logs.close(LOG_FLUSH_TIMEOUT)
         finally:
             await self.app.shutdown()
             self.stopped.set()
@@ -356,12 +373,23 @@ class TelegramPlatform:
         )
 
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
-        """Post to the rules' ``channels.log.telegram`` chat; nothing when none is set."""
-        chat = self.log_chat_id()
-        if chat is None:
+        """Queue ``entry`` for the rules' ``channels.log.telegram`` chat (nothing when none is
+        set); entries share messages (``self.logs``). Never blocks, never raises."""
+        if self.log_chat_id() is None:
             log.debug("log_chat_unset", community=community_id, title=entry.title)
             return
-        await self._send(chat, log_html(entry))
+        self.logs.submit(community_id, entry)
+
+    async def _post_html(self, community_id: str, parts: list[str]) -> None:
+        """One message of rendered log entries in the log chat (the batcher's sender)."""
+        chat = self.log_chat_id()
+        if chat is not None:
+            await self._send(chat, LOG_SEPARATOR.join(parts))
+
+    def _language(self) -> str:
+        if self._pipeline is None:
+            return "en"
+        return str(self._pipeline.ruleset.community.language)
 
     def log_chat_id(self) -> int | None:
         """The log chat: the one given explicitly, else the current rules' ``channels.log``."""
