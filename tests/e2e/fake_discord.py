@@ -52,6 +52,25 @@ COMMAND_LIMITS = {1: 100, 2: 15, 3: 15}
 _SLASH_NAME = re.compile(r"^[-_'\w]{1,32}$")
 
 
+def embed_length(embed: dict[str, Any]) -> int:
+    """What Discord counts toward the 6,000 characters of a message's embeds."""
+    total = len(embed.get("title") or "") + len(embed.get("description") or "")
+    total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
+    total += len((embed.get("footer") or {}).get("text", ""))
+    return total + len((embed.get("author") or {}).get("name", ""))
+
+
+def message_problem(body: dict[str, Any]) -> str | None:
+    """Why Discord would refuse a message body (its embed limits), if it would."""
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        return f"{len(embeds)} embeds (at most 10)"
+    total = sum(embed_length(e) for e in embeds)
+    if total > 6000:
+        return f"embeds of {total} characters (at most 6000 in all)"
+    return None
+
+
 def command_problems(commands: list[dict[str, Any]]) -> list[str]:
     """What Discord would refuse in a ``PUT .../commands`` body (empty when it is valid)."""
     problems: list[str] = []
@@ -720,6 +739,12 @@ class FakeDiscord:
                 self.deleted.update((cid, m) for m in ids)
                 return web.Response(status=204)
             if method == "POST" and len(parts) == 3:
+                problem = message_problem(call.json or {})
+                if problem:
+                    self.violations.append(f"POST {path}: {problem}")
+                    return self._json(
+                        {"code": 50035, "message": f"Invalid Form Body: {problem}"}, 400
+                    )
                 return self._json(self._post_message(cid, call.json or {}))
             if method == "DELETE" and len(parts) == 4:
                 key = (cid, int(parts[3]))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.constants import MessageLimit
 
 TOKEN = "123456:TEST-fake-token"
 BOT_ID = 123456
@@ -127,6 +130,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(900_000)
         self._faults: dict[str, deque[Fault]] = {}
+        self.latency: dict[str, float] = {}  # method -> seconds before it is answered
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -279,6 +283,8 @@ class FakeTelegram:
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         await self._notify()
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])  # a real round trip, for what queues behind
         try:
             if request.match_info["token"] != self.token:
                 return self._error(call, Fault(401, "Unauthorized"))
@@ -360,6 +366,12 @@ class FakeTelegram:
         chat = self._known_chat(params)
         if isinstance(chat, Fault):
             return chat
+        text = str(params.get("text", ""))
+        if params.get("parse_mode") == "HTML":
+            text = html.unescape(re.sub(r"<[^>]*>", "", text))  # what Telegram counts
+        if len(text.encode("utf-16-le")) // 2 > MessageLimit.MAX_TEXT_LENGTH:
+            self.violations.append(f"sendMessage text of {len(text)} characters")
+            return Fault(400, "Bad Request: message is too long")
         msg = Message(
             next(self._message_ids),
             datetime.now(UTC),

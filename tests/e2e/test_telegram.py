@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -17,7 +18,7 @@ from telegram import ChatMemberMember, ChatMemberUpdated, Update
 
 from bot.events import Event, MemberJoin, Message, PlatformName
 from bot.platforms.base import FailureKind, LogEntry, MessageRef, PlatformError
-from bot.platforms.telegram import TelegramPlatform
+from bot.platforms.telegram import LOG_SEPARATOR, TelegramPlatform
 from tests.e2e.fake_telegram import (
     FORBIDDEN,
     NO_RIGHTS,
@@ -208,6 +209,7 @@ async def test_actions_on_the_wire(fake: FakeTelegram, platform: TelegramPlatfor
     assert call.params["text"] == "&lt;b&gt;not bold&lt;/b&gt; &amp; co"
     assert call.params["parse_mode"] == "HTML"
     await p.post_log(str(GROUP), LogEntry("ban", "spam <script>", case_id=3, rule_ids=("r1",)))
+    await p.logs.flush()  # post_log queues the entry; the batcher posts it at once
     logged = fake.chats[LOG].sent[-1]
     assert "<b>ban</b>" in logged["text"] and "&lt;script&gt;" in logged["text"]
     assert "Case #3" in logged["text"]
@@ -428,7 +430,10 @@ async def test_missing_rights_alert_once(fake: FakeTelegram, tmp_path: Path) -> 
         async with asyncio.timeout(5):
             while len(fake.calls_of("deleteMessage")) < 3:
                 await fake.idle(0.05)
-        await fake.wait_for("sendMessage", lambda c: "fuck" in c.params["text"], count=3)
+        # Three log entries quote the message; they may share posts (bot/platforms/logbatch.py).
+        async with asyncio.timeout(5):
+            while sum(s["text"].count("fuck") for s in fake.chats[GROUP].sent) < 3:
+                await fake.idle(0.05)
         # The log chat of rules.example.yaml is GROUP; its community language is Vietnamese.
         alerts = [s for s in fake.chats[GROUP].sent if "thiếu quyền" in s["text"].lower()]
         assert len(alerts) == 1
@@ -479,3 +484,110 @@ async def test_modbot_run_subprocess_and_sigterm(fake: FakeTelegram, tmp_path: P
     log = out.read_text(encoding="utf-8", errors="replace")
     assert fake.token not in log
     assert (tmp_path / "db.sqlite").exists()
+
+
+# ---- the log chat under a raid (bot/platforms/logbatch.py) --------------------------------------
+
+RAID_RULES = """\
+version: 1
+community: {name: "Test group", language: en}
+channels:
+  log: {telegram: "LOG_CHAT"}
+toxicity: {backend: "off"}
+rules:
+  - id: raid
+    match: {words: [raidword]}
+    actions: [delete]
+""".replace("LOG_CHAT", str(LOG))
+
+
+@pytest.fixture
+def raid_rules(tmp_path: Path) -> Path:
+    path = tmp_path / "raid.yaml"
+    path.write_text(RAID_RULES, encoding="utf-8")
+    return path
+
+
+def log_posts(fake: FakeTelegram) -> list[list[tuple[int, int]]]:
+    """Each post in the log chat as its entries' (case, member), in order."""
+    posts = []
+    for sent in fake.chats[LOG].sent:
+        entries = sent["text"].split(LOG_SEPARATOR)
+        posts.append(
+            [
+                (
+                    int(re.search(r"Case #(\d+)", e).group(1)),  # type: ignore[union-attr]
+                    int(re.search(r"tg://user\?id=(\d+)", e).group(1)),  # type: ignore[union-attr]
+                )
+                for e in entries
+            ]
+        )
+    return posts
+
+
+async def wait_entries(fake: FakeTelegram, count: int, within: float = 10.0) -> None:
+    async with asyncio.timeout(within):
+        while sum(len(p) for p in log_posts(fake)) < count:
+            await fake.idle(0.05)
+
+
+def assert_once_in_order(posts: list[list[tuple[int, int]]], cases: int) -> None:
+    entries = [e for p in posts for e in p]
+    assert sorted(c for c, _ in entries) == list(range(1, cases + 1))  # each exactly once
+    by_member: dict[int, list[int]] = {}
+    for case, member in entries:
+        by_member.setdefault(member, []).append(case)
+    assert all(ids == sorted(ids) for ids in by_member.values())  # a member's cases in order
+
+
+async def test_a_raid_is_logged_in_few_posts(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    fake.latency["sendMessage"] = 0.2  # a real round trip: entries arriving meanwhile queue
+    async with Bot(fake, raid_rules, tmp_path / "db.sqlite"):
+        raiders = [fake.user(100 + i) for i in range(10)]
+        for n in range(4):
+            for raider in raiders:
+                await say(fake, raider, f"raidword {n}")
+        await wait_entries(fake, 40)
+        await fake.idle(0.3)
+        posts = log_posts(fake)
+        assert_once_in_order(posts, 40)
+        assert len(posts) <= 10, [len(p) for p in posts]  # 40 posts without batching
+        assert len(fake.chats[GROUP].deleted) == 40
+    assert fake.violations == []
+
+
+async def test_a_rate_limited_log_post_is_delayed_not_lost(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    async with Bot(fake, raid_rules, tmp_path / "db.sqlite"):
+        fake.fail("sendMessage", rate_limited(1))
+        raiders = [fake.user(100 + i) for i in range(3)]
+        for raider in raiders:
+            await say(fake, raider, "raidword")
+        await fake.wait_for("sendMessage", received=True)
+        for raider in raiders:
+            await say(fake, raider, "raidword again")
+        await wait_entries(fake, 6)
+        await fake.idle(0.3)
+        assert fake.calls_of("sendMessage")[0].status == 429
+        posts = log_posts(fake)
+        assert_once_in_order(posts, 6)
+        assert len(posts) < 6  # what came during the wait went out together
+
+
+async def test_stop_flushes_the_log_queue(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    fake.latency["sendMessage"] = 0.2
+    async with Bot(fake, raid_rules, tmp_path / "db.sqlite") as bot:
+        for i in range(12):
+            await say(fake, fake.user(100 + i), "raidword")
+        async with asyncio.timeout(5):
+            while len(fake.chats[GROUP].deleted) < 12:
+                await fake.idle(0.02)
+        await fake.idle(0.05)  # the follow-ups hand their entries over
+        assert bot.platform.logs.pending() > 0  # the stop below has work to do
+    posts = log_posts(fake)
+    assert_once_in_order(posts, 12)
