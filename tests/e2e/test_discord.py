@@ -19,6 +19,7 @@ import structlog
 from bot.moderation.executor import Executor
 from bot.moderation.pipeline import Pipeline
 from bot.moderation.scheduler import Scheduler
+from bot.platforms.base import LogEntry
 from bot.platforms.discord import DiscordPlatform
 from bot.rules import load_rules
 from bot.storage import Database
@@ -454,7 +455,7 @@ def log_posts(fake: FakeDiscord) -> list[list[tuple[int, int]]]:
         entries = []
         for embed in (call.json or {}).get("embeds", []):
             fields = {f["name"]: f["value"] for f in embed["fields"]}
-            member = int(fields["Member"].split(">", 1)[0].removeprefix("<@"))
+            member = int(fields.get("Member", "<@0>").split(">", 1)[0].removeprefix("<@"))
             entries.append((int(fields["Case"].removeprefix("#")), member))
         posts.append(entries)
     return posts
@@ -530,3 +531,13 @@ async def test_stop_flushes_the_log_queue(
     assert bot.platform.logs.pending() > 0  # waiting out the 429 when the stop begins
     await bot.stop()
     assert_once_in_order(log_posts(fake), 12)
+
+
+async def test_long_entries_split_within_the_embed_limits(fake: FakeDiscord, bot: Bot) -> None:
+    for n in range(7):
+        await bot.platform.post_log(str(GUILD_ID), LogEntry(f"entry {n}", "x" * 2500, case_id=n))
+    await bot.platform.logs.flush()
+    posts = log_posts(fake)
+    assert [c for p in posts for c, _ in p] == list(range(7))
+    assert all(len(p) <= 2 for p in posts)  # 2,500 characters each: two fit in 6,000
+    assert fake.violations == []

@@ -591,3 +591,17 @@ async def test_stop_flushes_the_log_queue(
         assert bot.platform.logs.pending() > 0  # the stop below has work to do
     posts = log_posts(fake)
     assert_once_in_order(posts, 12)
+
+
+async def test_long_entries_split_within_the_message_limit(
+    fake: FakeTelegram, platform: TelegramPlatform
+) -> None:
+    fake.latency["sendMessage"] = 0.1
+    for n in range(10):
+        await platform.post_log(str(GROUP), LogEntry(f"entry {n}", "x & y " * 250, case_id=n))
+    await platform.logs.flush()
+    texts = [s["text"] for s in fake.chats[LOG].sent]
+    assert 3 <= len(texts) < 10  # about 1,500 characters each: two or three to a message
+    cases = [int(c) for t in texts for c in re.findall(r"Case #(\d+)", t)]
+    assert cases == list(range(10))
+    assert fake.violations == []  # none over 4,096 characters

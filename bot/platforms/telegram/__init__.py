@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
@@ -59,10 +61,11 @@ _NO_PERMISSIONS = ChatPermissions.no_permissions()
 DRAIN_TIMEOUT = 2.5
 # Then how long the queued log entries may take to go out (bot/platforms/logbatch.py).
 LOG_FLUSH_TIMEOUT = 1.0
-# Log entries share a message, a blank line apart, up to Telegram's 4,096 characters. The limit
-# applies to the text after HTML parsing, so counting the HTML itself (in UTF-16 code units, as
-# Telegram counts) is a safe upper bound.
+# Log entries share a message, a blank line apart, up to Telegram's 4,096 characters of text after
+# HTML parsing (``_visible_len``: tags dropped, entities decoded, counted in UTF-16 code units as
+# Telegram counts offsets, which is never less than the characters).
 LOG_SEPARATOR = "\n\n"
+_TAG = re.compile(r"<[^>]*>")
 LOG_LIMITS = Limits(entries=50, size=MessageLimit.MAX_TEXT_LENGTH, separator=len(LOG_SEPARATOR))
 
 
@@ -106,7 +109,8 @@ class _TolerantBot(ExtBot[None]):
         return tuple(updates)
 
 
-def _utf16_len(text: str) -> int:
+def _visible_len(html: str) -> int:
+    text = unescape(_TAG.sub("", html))
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -157,7 +161,7 @@ class TelegramPlatform:
         self._started = False
         self.commands: TelegramCommands | None = None
         self.logs: LogBatcher[str] = LogBatcher(
-            self._post_html, log_html, _utf16_len, LOG_LIMITS, language=self._language
+            self._post_html, log_html, _visible_len, LOG_LIMITS, language=self._language
         )
 
     # ---- lifecycle -----------------------------------------------------------------------
