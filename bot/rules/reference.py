@@ -11,8 +11,8 @@ from bot.rules.conditions import CONDITIONS
 INTRO = """\
 # Rules reference
 
-The rules file is one YAML file: the contract is `shared/docs/rules-format.md`; this page is generated
-from the code (`python scripts/gen_rules_doc.py`) so it always says what this version of the bot does.
+The rules file is one YAML file: every key is described in [`rules-file.md`](rules-file.md); this page
+is generated from the code (`python scripts/gen_rules_doc.py`) so it always says what this version of the bot does.
 Start from `rules.example.yaml`; validate with `modbot check`; try messages with `modbot explain`.
 
 ## Conditions
