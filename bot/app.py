@@ -29,7 +29,7 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 import structlog
 
 from bot import heap
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.events import Author
 from bot.logging import configure
 from bot.moderation.executor import Executor, describe
@@ -302,7 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules")
     parser.add_argument("--db")
     args = parser.parse_args(argv)
-    return asyncio.run(run(Settings.from_env(rules=args.rules, db=args.db)))
+    try:
+        settings = Settings.from_env(rules=args.rules, db=args.db)
+    except SettingsError as exc:
+        print(f"modbot: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

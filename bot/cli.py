@@ -118,9 +118,13 @@ def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.app import run
-    from bot.config import Settings
+    from bot.config import Settings, SettingsError
 
-    settings = Settings.from_env(rules=default_rules_path(args.rules), db=args.db)
+    try:
+        settings = Settings.from_env(rules=default_rules_path(args.rules), db=args.db)
+    except SettingsError as exc:
+        print(f"modbot: {exc}", file=sys.stderr)
+        return 2
     return asyncio.run(run(settings))
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "rules.example.yaml"
@@ -117,3 +120,26 @@ def test_score_lines() -> None:
     assert out.returncode == 0, out.stderr
     first, second = (json.loads(line) for line in out.stdout.splitlines())
     assert first["toxicity"] > 0.5 > second["toxicity"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("MODBOT_LOG_FORMAT", "xml", 'modbot: MODBOT_LOG_FORMAT: "xml" is not json or console'),
+        ("DISCORD_GUILD_IDS", "12,abc", 'modbot: DISCORD_GUILD_IDS: "abc" is not a guild id'),
+    ],
+)
+def test_a_bad_setting_is_one_line_and_exit_2(name: str, value: str, error: str) -> None:
+    env = {**os.environ, name: value}
+    for entry in (["-m", "bot", "run"], ["-m", "bot.app"]):
+        out = subprocess.run(
+            [sys.executable, *entry, "--rules", str(ROOT / "rules.example.yaml")],
+            input="",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+        assert out.returncode == 2
+        assert out.stderr.strip() == error  # no traceback
