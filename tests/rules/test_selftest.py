@@ -124,3 +124,46 @@ rules:
         return {"toxicity": 0.95 if "awful" in sample else 0.1}
 
     assert run_tests(ruleset, source, scorer=scorer).failures == ()
+
+
+def test_check_warns_when_toxicity_samples_run_unscored(tmp_path: Path) -> None:
+    """``ok`` still (the file is valid, its samples pass), but not silently."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        """\
+version: 1
+toxicity: {backend: detoxify, model: /nonexistent/model}
+rules:
+  - id: toxic
+    match: {toxicity: {at_least: 0.9}}
+    actions: [delete]
+    tests: {no_match: ["you are lovely"]}
+""",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run_check(str(path), out, err) == 0
+    assert out.getvalue() == "ok: 1 rule, 1 test passed\n"
+    warning = err.getvalue()
+    assert warning.startswith(f"{path}: warning: the toxicity scorer is unavailable: ")
+    assert warning.endswith("; toxicity conditions were tested unscored\n")
+
+
+def test_check_scores_samples_with_the_builtin_model(tmp_path: Path) -> None:
+    """The built-in backend ignores ``toxicity.model`` (a detoxify name; ``original`` by default)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        """\
+version: 1
+toxicity: {backend: builtin}
+rules:
+  - id: toxic
+    match: {toxicity: {at_least: 0.8}}
+    actions: [delete]
+    tests: {match: ["đ.ị.t m.ẹ m.à.y"], no_match: ["chúc mọi người một ngày vui vẻ"]}
+""",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run_check(str(path), out, err) == 0, out.getvalue()
+    assert err.getvalue() == ""
