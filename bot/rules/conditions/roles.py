@@ -1,7 +1,9 @@
 """`roles`: the member has one of the listed roles.
 
 What it matches:
-    Members with a role named (case-insensitive) or with an id in the list.
+    Members with a role named (case-insensitive) or with an id in the list. Discord only: Telegram
+    members have no roles, so there it never holds (and ``roles.moderators``/``roles.exempt`` do
+    not apply: a Telegram chat's administrators are its moderators).
 
 Parameters:
     A list of role names or ids.
