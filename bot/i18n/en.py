@@ -165,4 +165,8 @@ MESSAGES: dict[str, str] = {
     "stats.label_left": "left",
     "stats.label_actions": "actions per rule",
     "stats.chart_title": "{community}: last {days} days",
+    "tg.private_start": "{member}, I answer /{command} only in private, and I cannot write to you yet. Open a private chat with me and press Start: {link} Then repeat the command.",
+    "tg.private_anonymous": "I answer /{command} only in private, and I cannot write to a group or a channel. Press Start in a private chat with me ({link}), then send the command under your own name (turn off “Remain anonymous”).",
+    "tg.private_failed": "{member}, I could not send you the answer to /{command} privately just now. Please try again in a moment.",
+    "tg.start": "Hello! Use my commands in the group; answers meant only for you will arrive here.",
 }

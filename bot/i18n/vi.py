@@ -161,4 +161,8 @@ MESSAGES: dict[str, str] = {
     "stats.label_left": "rời nhóm",
     "stats.label_actions": "số lần xử lý theo luật",
     "stats.chart_title": "{community}: {days} ngày qua",
+    "tg.private_start": "{member}, bot chỉ trả lời /{command} trong tin nhắn riêng nhưng chưa nhắn được cho bạn. Hãy mở chat riêng với bot và bấm Start (Bắt đầu): {link} Rồi gửi lại lệnh.",
+    "tg.private_anonymous": "Bot chỉ trả lời /{command} trong tin nhắn riêng và không nhắn riêng được cho một nhóm hay kênh. Hãy bấm Start trong chat riêng với bot ({link}), rồi gửi lệnh bằng tên của chính bạn (tắt “Ẩn danh”).",
+    "tg.private_failed": "{member}, bot chưa gửi được câu trả lời cho /{command} vào tin nhắn riêng của bạn. Bạn thử lại sau ít phút nhé.",
+    "tg.start": "Xin chào! Hãy dùng lệnh của bot trong nhóm; câu trả lời chỉ dành cho bạn sẽ được gửi vào đây.",
 }
