@@ -76,6 +76,10 @@ def rate_limited(retry_after: int = 1) -> Fault:
 NOT_FOUND = Fault(400, "Bad Request: message to delete not found")
 NO_RIGHTS = Fault(400, "Bad Request: not enough rights to delete a message")
 FORBIDDEN = Fault(403, "Forbidden: bot is not a member of the supergroup chat")
+# What Telegram answers a message to a user who never pressed Start in a private chat with the bot,
+# or who blocked it (the bodies as Telegram sends them).
+CANNOT_INITIATE = Fault(403, "Forbidden: bot can't initiate conversation with a user")
+BLOCKED = Fault(403, "Forbidden: bot was blocked by the user")
 
 
 @dataclass
@@ -126,6 +130,9 @@ class FakeTelegram:
         self.chats: dict[int, FakeChat] = {}
         self.violations: list[str] = []  # requests a real server would have misread
         self.served_at: dict[int, float] = {}  # update_id -> monotonic time first served
+        self.started: set[int] = set()  # users who pressed Start in a private chat with the bot
+        self.blocked: set[int] = set()  # users who blocked the bot
+        self.private: dict[int, list[dict[str, Any]]] = {}  # user -> messages sent to them
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(900_000)
@@ -248,6 +255,42 @@ class FakeTelegram:
             return Update(0, edited_message=msg)
         return Update(0, message=msg)
 
+    def private_message(self, user: User, text: str) -> Update:
+        """A message from ``user`` in their private chat with the bot."""
+        chat = Chat(user.id, Chat.PRIVATE, first_name=user.first_name, username=user.username)
+        entities = ()
+        if text.startswith("/"):
+            word = text.split(maxsplit=1)[0]
+            entities = (MessageEntity(MessageEntity.BOT_COMMAND, 0, len(word)),)
+        msg = Message(
+            next(self._message_ids),
+            datetime.now(UTC),
+            chat,
+            from_user=user,
+            text=text,
+            entities=entities,
+        )
+        return Update(0, message=msg)
+
+    def start_bot(self, user: User, payload: str = "") -> int:
+        """``user`` presses Start in a private chat with the bot (from a ``?start=payload`` link):
+        from now on the bot may write to them. Queues the ``/start`` message; returns its update id."""
+        self.started.add(user.id)
+        self.blocked.discard(user.id)
+        return self.push(self.private_message(user, f"/start {payload}".strip()))
+
+    def private_chat(self, params: dict[str, Any]) -> Chat | Fault | None:
+        """For a ``chat_id`` that is a user (positive): their private chat when the bot may write
+        to them, else Telegram's 403; None for a group's id."""
+        user_id = int(params.get("chat_id", 0))
+        if user_id <= 0:
+            return None
+        if user_id in self.blocked:
+            return BLOCKED
+        if user_id not in self.started:
+            return CANNOT_INITIATE
+        return Chat(user_id, Chat.PRIVATE, first_name=f"User{user_id}")
+
     def sticker_message(self, chat_id: int, user: User) -> Update:
         sticker = Sticker(
             "CAAC-file", "uniq-1", 512, 512, False, False, Sticker.REGULAR, emoji="😀"
@@ -363,9 +406,16 @@ class FakeTelegram:
         return batch
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
-        chat = self._known_chat(params)
-        if isinstance(chat, Fault):
-            return chat
+        private = self.private_chat(params)
+        if isinstance(private, Fault):
+            return private
+        if private is None:
+            group = self._known_chat(params)
+            if isinstance(group, Fault):
+                return group
+            chat, sent = group.ptb, group.sent
+        else:
+            chat, sent = private, self.private.setdefault(private.id, [])
         text = str(params.get("text", ""))
         if params.get("parse_mode") == "HTML":
             text = html.unescape(re.sub(r"<[^>]*>", "", text))  # what Telegram counts
@@ -375,12 +425,12 @@ class FakeTelegram:
         msg = Message(
             next(self._message_ids),
             datetime.now(UTC),
-            chat.ptb,
+            chat,
             from_user=self.me,
             text=str(params.get("text", "")),
         )
         data = msg.to_dict()
-        chat.sent.append(data | {"parse_mode": params.get("parse_mode")})
+        sent.append(data | {"parse_mode": params.get("parse_mode")})
         return data
 
     async def _api_deleteMessage(self, params: dict[str, Any]) -> Any:
