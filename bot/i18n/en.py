@@ -10,6 +10,12 @@ MESSAGES: dict[str, str] = {
     "auto.banned": "{member} has been banned ({duration}): {reason}. (case #{case})",
     "auto.warning": "{member}, this is a warning: {reason}",
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
+    # {duration} in rule replies: the sanction in words.
+    "sanction.warn": "warning",
+    "sanction.mute": "mute for {duration}",
+    "sanction.kick": "removal from the group",
+    "sanction.ban": "permanent ban",
+    "sanction.ban_timed": "ban for {duration}",
     # Log channel.
     "log.case": "Case #{case}: {action} {member}",
     "log.shadow": "Shadow rule matched (nothing was done): {rules}",
@@ -18,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "log.alert": "Alert: {rules} matched a message by {member}",
     "log.missing_rights": "I lack the rights to {action} in this chat ({error}). Please make me an administrator with that right.",
     "log.scorer_failed": "The toxicity scorer failed ({error}); messages are let through until it recovers.",
+    "log.scorer_failed_title": "Toxicity scorer unavailable",
     "log.held": "A message by {member} was held for review: the toxicity scorer failed ({error}).",
     "log.report": "Report by {reporter} about a message by {member}: {excerpt}",
     "log.appeal": "Appeal by {member} for case #{case}: {text}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 import structlog
 
 from bot.events import Author, MessageRef, PlatformName
-from bot.i18n import t
+from bot.i18n import human_duration, t
 from bot.moderation.escalation import Escalation, LadderStepLike, escalate, strike_expiry
 from bot.moderation.permissions import (
     Privilege,
@@ -34,9 +35,19 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 SANCTION_KINDS = frozenset({"warn", "mute", "kick", "ban"})
-# Posts about a case (the warn reply, rule replies, the log entry): with ``follow_up`` they are sent
-# after ``execute`` returns, so they never hold up the delete, the sanction or the next message.
-MESSAGE_KINDS = frozenset({"warn", "reply", "alert", "log"})
+# Posts about a case (the warn reply, the sanction notice, rule replies, the log entry): with
+# ``follow_up`` they are sent after ``execute`` returns, so they never hold up the delete, the
+# sanction or the next message.
+MESSAGE_KINDS = frozenset({"warn", "notice", "reply", "alert", "log"})
+# Refused together with the sanction when the member may not be sanctioned (nothing to announce).
+REFUSED_WITH_SANCTION = SANCTION_KINDS | {"notice"}
+# An automatic case's sanction is announced in the channel (``notice``), with these messages; only
+# the muted member is still there to read the appeal hint.
+NOTICE_MESSAGES = {"mute": "auto.muted", "kick": "auto.kicked", "ban": "auto.banned"}
+# A raid must not make the bot spam back: at most this many notices per channel in the window; the
+# rest are recorded as skipped (the log channel and /cases still have every case).
+NOTICE_BURST = 5
+NOTICE_WINDOW = timedelta(seconds=60)
 # The platform right each action needs, for the one-alert-per-missing-right rule.
 _RIGHT = {
     "delete": "delete messages",
@@ -47,6 +58,7 @@ _RIGHT = {
     "unban": "ban members",
     "warn": "send messages",
     "reply": "send messages",
+    "notice": "send messages",
     "alert": "post in the log channel",
     "log": "post in the log channel",
 }
@@ -61,6 +73,37 @@ def describe(sanction: Sanction | None) -> str:
     if isinstance(sanction, Ban):
         return "ban" if sanction.duration is None else f"ban {format_duration(sanction.duration)}"
     return "kick" if isinstance(sanction, Kick) else "warn"
+
+
+def describe_in(sanction: Sanction | None, language: str) -> str:
+    """A sanction in the community's language (``{duration}`` in rule replies): ``mute for 1
+    hour`` / ``cấm chat 1 giờ``; empty without one."""
+    kind = sanction_kind(sanction)
+    if kind is None:
+        return ""
+    if isinstance(sanction, Mute):
+        return t("sanction.mute", language, duration=human_duration(sanction.duration, language))
+    if isinstance(sanction, Ban) and sanction.duration is not None:
+        duration = human_duration(sanction.duration, language)
+        return t("sanction.ban_timed", language, duration=duration)
+    return t(f"sanction.{kind}", language)
+
+
+def post_text(params: Mapping[str, Any], case_id: int | None) -> str:
+    """The text of a recorded post (``warn``, ``notice``, ``reply``), filled with its case number.
+
+    A notice is recorded as a catalogue key, its language and values, since the case number is
+    only known once the case is written; ``appeal`` adds the appeal hint for the case.
+    """
+    language = str(params.get("language", "en"))
+    values = params.get("values") or {}
+    if "message" in params:
+        text = t(str(params["message"]), language, **values, case=case_id)
+    else:
+        text = str(params.get("text", ""))
+    if params.get("appeal") and case_id is not None:
+        text += "\n" + t("auto.appeal_hint", language, case=case_id)
+    return text
 
 
 def sanction_kind(sanction: Sanction | None) -> str | None:
@@ -78,6 +121,7 @@ class Policy:
     strikes_expire: timedelta | None = None
     moderator_roles: frozenset[str] = frozenset()
     language: str = "en"
+    community_name: str = ""  # ``community.name`` ("": the server's or group's own name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +246,8 @@ class Executor:
     _pks: dict[tuple[str, ...], int] = field(default_factory=dict)
     # Per member, the latest background task posting follow-ups (each waits for the one before).
     _follow_ups: dict[tuple[str, str, str], asyncio.Task[None]] = field(default_factory=dict)
+    # Per channel, when its latest notices were posted (NOTICE_BURST).
+    _notices: dict[tuple[str, str, str], deque[datetime]] = field(default_factory=dict)
 
     def add_platform(self, platform: Platform, bot_id: str | None = None) -> None:
         """Register a connected platform (and the bot's own user id there)."""
@@ -310,14 +356,18 @@ class Executor:
                 )
             )
         kind = sanction_kind(sanction)
+        language = policy.language
+        reply_to = None if a.delete else intent.message_id
         if kind == "warn":
             acts.append(
                 case_store.ActionIntent(
                     "warn",
                     {
                         "channel_id": intent.channel_id,
-                        "reply_to": None if a.delete else intent.message_id,
-                        "text": t("auto.warning", policy.language, member=member, reason=reason),
+                        "reply_to": reply_to,
+                        "text": t("auto.warning", language, member=member, reason=reason),
+                        "language": language,
+                        "appeal": True,
                     },
                 )
             )
@@ -335,21 +385,41 @@ class Executor:
                     },
                 )
             )
+        if kind in NOTICE_MESSAGES and intent.source == "rules" and intent.channel_id:
+            # A moderator's command answers in the chat itself; shadow cases have no sanction.
+            duration = getattr(sanction, "duration", None)
+            acts.append(
+                case_store.ActionIntent(
+                    "notice",
+                    {
+                        "channel_id": intent.channel_id,
+                        "reply_to": reply_to,
+                        "message": NOTICE_MESSAGES[kind],
+                        "language": language,
+                        "values": {
+                            "member": member,
+                            "reason": reason.rstrip(". ") or "-",
+                            "duration": human_duration(duration, language),
+                        },
+                        "appeal": kind == "mute",
+                    },
+                )
+            )
         for reply in sorted(a.replies):
             text = render_template(
                 reply.template,
                 member=member,
-                community=intent.community_name,
+                community=policy.community_name or intent.community_name,
                 rule=reply.rule_id,
                 reason=reason,
-                duration=describe(sanction),
+                duration=describe_in(sanction, language),
             )
             acts.append(
                 case_store.ActionIntent(
                     "reply",
                     {
                         "channel_id": intent.channel_id,
-                        "reply_to": None if a.delete else intent.message_id,
+                        "reply_to": reply_to,
                         "text": text,
                     },
                 )
@@ -422,7 +492,7 @@ class Executor:
             due: datetime | None = None
             if refused is not None:
                 for aid, act in zip(action_ids, planned, strict=True):
-                    if act.kind in SANCTION_KINDS:
+                    if act.kind in REFUSED_WITH_SANCTION:
                         case_store.mark_action_sync(
                             conn, aid, case_store.REFUSED, intent.now, f"refused: {refused.detail}"
                         )
@@ -455,18 +525,55 @@ class Executor:
             await self.after_commit(case_id)
         outcomes: list[ActionOutcome] = []
         later: list[tuple[int, case_store.ActionIntent]] = []
+        sanction_status: str | None = None
         for aid, act in zip(action_ids, planned, strict=True):
-            if refused is not None and act.kind in SANCTION_KINDS:
+            if refused is not None and act.kind in REFUSED_WITH_SANCTION:
                 outcomes.append(ActionOutcome(aid, act.kind, case_store.REFUSED, refused.detail))
+                continue
+            if act.kind == "notice" and sanction_status != case_store.DONE:
+                # Announce only a sanction that happened; a pending one leaves its notice pending
+                # too (replay_pending posts it after the sanction).
+                outcomes.append(await self._hold_notice(aid, sanction_status))
                 continue
             if follow_up and act.kind in MESSAGE_KINDS:
                 later.append((aid, act))
                 outcomes.append(ActionOutcome(aid, act.kind, case_store.PENDING))
                 continue
-            outcomes.append(await self._perform_for(intent, reason, case_id, aid, act))
+            outcome = await self._perform_for(intent, reason, case_id, aid, act)
+            if act.kind in NOTICE_MESSAGES:
+                sanction_status = outcome.status
+            outcomes.append(outcome)
         if later:
             self._post_later(intent, reason, case_id, later)
         return Outcome(case_id, esc, sanction, tuple(outcomes), refused, reversal_due)
+
+    async def _hold_notice(self, action_id: int, sanction_status: str | None) -> ActionOutcome:
+        """The notice of a sanction that was not carried out: failed with it, or still pending."""
+        if sanction_status in (None, case_store.PENDING):
+            return ActionOutcome(action_id, "notice", case_store.PENDING, "sanction pending")
+        note = "not posted: the sanction was not carried out"
+        now = self._now()
+        await self.db.write(
+            lambda conn: case_store.mark_action_sync(conn, action_id, case_store.FAILED, now, note)
+        )
+        return ActionOutcome(action_id, "notice", case_store.FAILED, note)
+
+    def _notice_allowed(self, platform: str, community_id: str, channel_id: str) -> bool:
+        """At most NOTICE_BURST notices per channel within NOTICE_WINDOW (a raid is not answered
+        with as many notices)."""
+        now = self._now()
+        key = (platform, community_id, channel_id)
+        times = self._notices.setdefault(key, deque())
+        while times and times[0] <= now - NOTICE_WINDOW:
+            times.popleft()
+        if len(times) >= NOTICE_BURST:
+            return False
+        times.append(now)
+        if len(self._notices) > 10_000:
+            self._notices = {
+                k: v for k, v in self._notices.items() if v and v[-1] > now - NOTICE_WINDOW
+            }
+        return True
 
     def _post_later(
         self,
@@ -539,7 +646,14 @@ class Executor:
         if platform is None:
             # Not connected in this run: leave it pending for a run that has the platform.
             return ActionOutcome(action_id, kind, case_store.PENDING, "platform not connected")
-        attempt = await self._call(platform, kind, params, community_id, user_id, reason, case_id)
+        if kind == "notice" and not self._notice_allowed(
+            platform_name, community_id, str(params.get("channel_id"))
+        ):
+            attempt = _Attempt(case_store.DONE, "skipped: too many notices in this channel")
+        else:
+            attempt = await self._call(
+                platform, kind, params, community_id, user_id, reason, case_id
+            )
         now = self._now()
         error = attempt.error
         asked = from_ts(params.get("until")) if kind == "mute" else None
@@ -671,6 +785,28 @@ class Executor:
                         tx, p.action.id, case_store.FAILED, self._now(), "case pardoned"
                     )
                 continue
+            if p.action.kind == "notice" and case is not None:
+                status = next((a.status for a in case.actions if a.kind in NOTICE_MESSAGES), None)
+                if status == case_store.PENDING:
+                    continue  # its sanction is still waiting (its platform is not connected)
+                ended = case.expires_at is not None and case.expires_at <= self._now()
+                if status != case_store.DONE or ended or case.pardoned_at:
+                    note = (
+                        "not posted: the sanction was not carried out"
+                        if status != case_store.DONE
+                        else "not posted: the case was pardoned"
+                        if case.pardoned_at
+                        else "expired before replay"
+                    )
+                    async with self.db.transaction() as tx:
+                        await case_store.mark_action(
+                            tx,
+                            p.action.id,
+                            case_store.DONE if status == case_store.DONE else case_store.FAILED,
+                            self._now(),
+                            note,
+                        )
+                    continue
             if p.action.kind in ("mute", "ban"):
                 until = from_ts(p.action.params.get("until"))
                 if until is not None and until <= self._now():
@@ -900,11 +1036,11 @@ async def _dispatch(
         ref = MessageRef(platform.name, community_id, params["channel_id"], params["message_id"])
         await platform.delete_message(ref, reason)
         return None
-    if kind in ("warn", "reply"):
+    if kind in ("warn", "notice", "reply"):
         if not params.get("channel_id"):
             return None  # e.g. a warn by command without a channel: recorded, nothing to post
         return await platform.send_message(
-            community_id, params["channel_id"], params["text"], params.get("reply_to")
+            community_id, params["channel_id"], post_text(params, case_id), params.get("reply_to")
         )
     if kind == "mute":
         until = from_ts(params["until"])

@@ -54,6 +54,7 @@ def policy_of(ruleset: RuleSet) -> Policy:
         strikes_expire=ruleset.escalation.strikes_expire,
         moderator_roles=frozenset(ruleset.roles.moderators),
         language=ruleset.community.language,
+        community_name=ruleset.community.name or "",
     )
 
 
@@ -343,7 +344,7 @@ class Pipeline:
                 message.platform,
                 message.community_id,
                 LogEntry(
-                    title="Toxicity scorer unavailable",
+                    title=t("log.scorer_failed_title", policy.language),
                     body=t("log.scorer_failed", policy.language, error=error),
                 ),
             )
