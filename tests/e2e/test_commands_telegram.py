@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Chat, Update, User
 from telegram import Message as TgMessage
-from telegram import Update, User
 
 from bot.commands import COMMANDS
 from bot.moderation.executor import Executor
@@ -22,7 +22,7 @@ from bot.rules import load_rules
 from bot.storage import Database
 from bot.storage import cases as case_store
 from bot.storage import members as member_store
-from tests.e2e.fake_telegram import Call, FakeTelegram
+from tests.e2e.fake_telegram import Call, FakeTelegram, rate_limited
 
 pytestmark = pytest.mark.slow
 
@@ -73,17 +73,22 @@ class CommandsFake(FakeTelegram):
         return self._member(chat, user).to_dict()  # type: ignore[arg-type]
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
-        chat = self._known_chat(params)
-        if not hasattr(chat, "sent"):
-            return chat
+        private = self.private_chat(params)
+        if private is None:
+            group = self._known_chat(params)
+            if not hasattr(group, "sent"):
+                return group
+            private = group.ptb  # type: ignore[union-attr]
+        if not isinstance(private, Chat):
+            return private  # Telegram's 403 for a user who never pressed Start
         photo = params.get("photo")
         data = photo.file.read() if hasattr(photo, "file") else b""
-        self.photos.append({"chat_id": chat.id, "png": data, "caption": params.get("caption")})  # type: ignore[union-attr]
+        self.photos.append({"chat_id": private.id, "png": data, "caption": params.get("caption")})
         msg = TgMessage(
             len(self.photos) + 800_000,
             datetime.now(UTC),
-            chat.ptb,
-            from_user=self.me,  # type: ignore[union-attr]
+            private,
+            from_user=self.me,
             caption=str(params.get("caption") or ""),
         )
         return msg.to_dict()
@@ -147,7 +152,17 @@ async def bot(fake: CommandsFake, rules_file: Path, tmp_path: Path) -> AsyncIter
 
 @pytest.fixture
 def mod(fake: CommandsFake) -> User:
+    """A moderator who has pressed Start in a private chat with the bot (answers reach her)."""
     user = fake.user(7, "Mai", "mai")
+    fake.chat(GROUP).admins.append(user)
+    fake.started.add(user.id)
+    return user
+
+
+@pytest.fixture
+def new_mod(fake: CommandsFake) -> User:
+    """A moderator who has never opened a private chat with the bot."""
+    user = fake.user(9, "Hoa", "hoa")
     fake.chat(GROUP).admins.append(user)
     return user
 
@@ -187,6 +202,27 @@ async def answer(fake: CommandsFake, contains: str, within: float = 5.0) -> Call
         sent = [str(c.params.get("text")) for c in fake.calls_of("sendMessage")]
         raise AssertionError(f"no answer with {contains!r}; sent: {sent}") from None
     return call
+
+
+async def private(fake: CommandsFake, user: User, contains: str, within: float = 5.0) -> Call:
+    """The bot's message in ``user``'s private chat whose text contains ``contains``."""
+    try:
+        (call, *_) = await fake.wait_for(
+            "sendMessage",
+            lambda c: int(c.params["chat_id"]) == user.id and contains in shown(c),
+            within=within,
+        )
+    except TimeoutError:
+        sent = [str(c.params.get("text")) for c in fake.calls_of("sendMessage")]
+        raise AssertionError(f"no private answer with {contains!r}; sent: {sent}") from None
+    return call
+
+
+def in_group(fake: CommandsFake) -> str:
+    """Everything the bot has posted in the group (texts and captions, as members read them)."""
+    texts = [html.unescape(str(m.get("text"))) for m in fake.chats[GROUP].sent]
+    captions = [html.unescape(str(p["caption"])) for p in fake.photos if p["chat_id"] == GROUP]
+    return "\n".join(texts + captions)
 
 
 def shown(call: Call) -> str:
@@ -272,28 +308,30 @@ async def test_owner_moderator_and_bot_cannot_be_sanctioned(
     assert owner is not None
     said = say(fake, owner, "I run this place")
     say(fake, mod, "/ban", reply_to_message=said.message)
-    await answer(fake, "cannot be sanctioned (the owner)")
+    await private(fake, mod, "cannot be sanctioned (the owner)")
     say(fake, mod, "/mute @modbot_test_bot")
-    await answer(fake, "cannot be sanctioned (the bot itself)")
+    await private(fake, mod, "cannot be sanctioned (the bot itself)")
     other = fake.user(8, "Lan", "lan")
     fake.chat(GROUP).admins.append(other)
     say(fake, mod, "/kick 8")
-    await answer(fake, "cannot be sanctioned (a moderator)")
+    await private(fake, mod, "cannot be sanctioned (a moderator)")
     await fake.idle(0.2)
-    assert sanctions(fake) == [] and await bot.cases() == []
+    # Only the three commands were deleted, once answered privately.
+    assert sanctions(fake) == ["deleteMessage"] * 3 and await bot.cases() == []
 
 
 async def test_bad_arguments_are_answered(fake: CommandsFake, bot: Bot, mod: User) -> None:
     say(fake, mod, "/mute 42 10 seconds")
-    await answer(fake, '"10 seconds" is not a duration. Use for example 10m, 1h, 2d or 1w.')
+    await private(fake, mod, '"10 seconds" is not a duration. Use for example 10m, 1h, 2d or 1w.')
     say(fake, mod, "/kick @ghost")
-    await answer(fake, "I could not find the member @ghost.")
+    await private(fake, mod, "I could not find the member @ghost.")
     say(fake, mod, "/case 99")
-    await answer(fake, "There is no case #99.")
+    await private(fake, mod, "There is no case #99.")
     say(fake, mod, "/purge lots")
-    await answer(fake, '"lots" is not a number.')
+    await private(fake, mod, '"lots" is not a number.')
     await fake.idle(0.2)
-    assert sanctions(fake) == []
+    assert set(sanctions(fake)) == {"deleteMessage"}  # the commands, answered privately
+    assert fake.chats[GROUP].sent == []
 
 
 async def test_purge_deletes_recent_messages(fake: CommandsFake, bot: Bot, mod: User) -> None:
@@ -304,9 +342,10 @@ async def test_purge_deletes_recent_messages(fake: CommandsFake, bot: Bot, mod: 
     await seen_member(bot, alice)
     await seen_member(bot, bob)
     await asyncio.sleep(0.1)
-    say(fake, mod, "/purge 10 @alice")
-    await answer(fake, "Deleted 2 messages.")
-    ids = {m.effective_message.message_id for m in (m1, m3)}  # type: ignore[union-attr]
+    command = say(fake, mod, "/purge 10 @alice")
+    await private(fake, mod, "Deleted 2 messages.")
+    ids = {m.effective_message.message_id for m in (m1, m3, command)}  # type: ignore[union-attr]
+    await fake.wait_for("deleteMessage", count=3)
     assert fake.chats[GROUP].deleted == ids
     assert m2.effective_message.message_id not in fake.chats[GROUP].deleted  # type: ignore[union-attr]
 
@@ -319,28 +358,30 @@ async def test_case_cases_note_why(fake: CommandsFake, bot: Bot, mod: User) -> N
     say(fake, alice, "buy spam now")
     await fake.wait_for("deleteMessage")
     say(fake, mod, "/case 1")
-    await answer(fake, "Case #1: Alice")
+    await private(fake, mod, "Case #1: Alice")
     say(fake, mod, "/note @alice second warning next time")
-    await answer(fake, "Note added for Alice (@alice).")
+    await private(fake, mod, "Note added for Alice (@alice).")
     say(fake, mod, "/cases @alice")
-    listing = await answer(fake, "1 active strike(s)")
+    listing = await private(fake, mod, "1 active strike(s)")
     assert "Note by Mai: second warning next time" in shown(listing)
     say(fake, mod, "/why 1")
-    why = await answer(fake, "rule no-spam")
+    why = await private(fake, mod, "rule no-spam")
     assert "words matched" in shown(why)
     other = say(fake, alice, "a perfectly fine message")
     say(fake, mod, "/why", reply_to_message=other.message)
-    await answer(fake, "no rule matches")
+    await private(fake, mod, "no rule matches")
+    assert fake.chats[GROUP].sent == []
 
 
 async def test_appeal_then_pardon(fake: CommandsFake, bot: Bot, mod: User) -> None:
     alice = fake.user(42, "Alice", "alice")
+    fake.started.add(alice.id)
     say(fake, alice, "spam spam")
     await fake.wait_for("deleteMessage")
     say(fake, alice, "/mycases")
-    await answer(fake, "Your active strikes: 1")
+    await private(fake, alice, "Your active strikes: 1")
     say(fake, alice, "/appeal 1 I was quoting someone")
-    await answer(fake, "Your appeal for case #1 has been sent to the moderators.")
+    await private(fake, alice, "Your appeal for case #1 has been sent to the moderators.")
     await fake.wait_for(
         "sendMessage",
         lambda c: int(c.params["chat_id"]) == LOG and "I was quoting someone" in c.params["text"],
@@ -388,14 +429,14 @@ async def test_reload_broken_file_keeps_old_rules(
 ) -> None:
     rules_file.write_text(BROKEN, encoding="utf-8")  # noqa: ASYNC240
     say(fake, mod, "/reload")
-    refused = await answer(fake, "The rules file has problems, so I kept the current rules:")
+    refused = await private(fake, mod, "The rules file has problems, so I kept the current rules:")
     assert f"{rules_file}:5:" in shown(refused) and "wordz" in shown(refused)
     spam = say(fake, fake.user(42, "Alice"), "spam here")
-    await fake.wait_for("deleteMessage")
+    await fake.wait_for("deleteMessage", count=2)  # the /reload, answered privately, and the spam
     assert spam.effective_message.message_id in fake.chats[GROUP].deleted  # type: ignore[union-attr]
     rules_file.write_text(RULES.replace("[spam]", "[spam, scam]"), encoding="utf-8")  # noqa: ASYNC240
     say(fake, mod, "/reload")
-    await answer(fake, "Rules reloaded: 1 rules.")
+    await private(fake, mod, "Rules reloaded: 1 rules.")
 
 
 async def test_stats_sends_a_png(fake: CommandsFake, bot: Bot, mod: User) -> None:
@@ -406,6 +447,7 @@ async def test_stats_sends_a_png(fake: CommandsFake, bot: Bot, mod: User) -> Non
     await fake.wait_for("deleteMessage")
     say(fake, mod, "/stats 3")
     (photo_call,) = await fake.wait_for("sendPhoto")
+    assert int(photo_call.params["chat_id"]) == mod.id  # the moderators' figures, privately
     assert "Last 3 days:" in photo_call.params["caption"]
     assert "joined: 1" in photo_call.params["caption"]
     png = fake.photos[0]["png"]
@@ -413,3 +455,154 @@ async def test_stats_sends_a_png(fake: CommandsFake, bot: Bot, mod: User) -> Non
     assert image.format == "PNG" and image.size == (800, 600)
     lo, hi = image.convert("L").getextrema()
     assert hi - lo > 100
+
+
+# ---- where answers appear: privately when only the caller may read them -----------------
+
+NOTE = "I answer /cases only in private, and I cannot write to you yet."
+LINK = "https://t.me/modbot_test_bot?start=private"
+
+
+async def alice_with_a_case_and_a_note(fake: CommandsFake, bot: Bot, mod: User) -> User:
+    """Alice, with case #1 (spam) and a moderator's note the group must never read."""
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "buy spam now")
+    await fake.wait_for("deleteMessage")
+    say(fake, mod, "/note @alice was warned in private about scams")
+    await private(fake, mod, "Note added for Alice (@alice).")
+    return alice
+
+
+async def test_cases_reach_a_moderator_who_started_the_bot_privately(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    await alice_with_a_case_and_a_note(fake, bot, mod)
+    command = say(fake, mod, "/cases @alice")
+    listing = await private(fake, mod, "Note by Mai: was warned in private about scams")
+    # Under the group's name and the command, so a moderator of several groups knows which.
+    assert shown(listing).startswith("<b>Nhóm thử</b> · /cases @alice\n")
+    assert "1 active strike(s)" in shown(listing)
+    await fake.wait_for(
+        "deleteMessage",
+        lambda c: c.params["message_id"] == command.effective_message.message_id,  # type: ignore[union-attr]
+    )
+    await fake.idle(0.2)
+    assert fake.chats[GROUP].sent == []  # nothing posted in the group, the command taken away
+
+
+async def test_a_moderator_who_never_started_the_bot_gets_only_a_note_in_the_group(
+    fake: CommandsFake, bot: Bot, mod: User, new_mod: User
+) -> None:
+    await alice_with_a_case_and_a_note(fake, bot, mod)
+    command = say(fake, new_mod, "/cases @alice")
+    note = await answer(fake, NOTE)
+    assert shown(note).startswith("Hoa (@hoa), ")
+    assert LINK in shown(note)
+    assert note.params["reply_parameters"]["message_id"] == command.effective_message.message_id  # type: ignore[union-attr]
+    # The private message was tried and refused by Telegram as it refuses it.
+    (refused,) = [c for c in fake.calls_of("sendMessage") if int(c.params["chat_id"]) == 9]
+    assert refused.status == 403
+    await fake.idle(0.2)
+    group = in_group(fake)
+    assert "scams" not in group and "strike" not in group and "Case #1" not in group
+    assert command.effective_message.message_id not in fake.chats[GROUP].deleted  # type: ignore[union-attr]
+
+    # She follows the link and presses Start: a hello, then the repeated command arrives privately.
+    fake.start_bot(new_mod, "private")
+    hello = await private(fake, new_mod, "Hello! Use my commands in the group")
+    assert "Xin chào!" in shown(hello)  # both languages, the community's first
+    say(fake, new_mod, "/cases @alice")
+    await private(fake, new_mod, "Note by Mai: was warned in private about scams")
+    await fake.idle(0.2)
+    assert len(fake.chats[GROUP].sent) == 1  # still only the note
+
+
+async def test_a_blocked_bot_and_an_anonymous_administrator_get_a_note(
+    fake: CommandsFake, bot: Bot, mod: User, new_mod: User
+) -> None:
+    await alice_with_a_case_and_a_note(fake, bot, mod)
+    fake.blocked.add(new_mod.id)
+    say(fake, new_mod, "/why 1")
+    note = await answer(fake, "I answer /why only in private, and I cannot write to you yet.")
+    assert LINK in shown(note)
+    group = fake.chat(GROUP)
+    anonymous = fake.user(1087968824, "Group", "GroupAnonymousBot")
+    say(fake, anonymous, "/case 1", sender_chat=Chat(GROUP, Chat.SUPERGROUP, title=group.title))
+    note = await answer(fake, "I answer /case only in private, and I cannot write to a group")
+    assert "Remain anonymous" in shown(note)
+    await fake.idle(0.2)
+    assert "buy spam now" not in in_group(fake) and "rule no-spam" not in in_group(fake)
+    assert not any(int(c.params["chat_id"]) == GROUP for c in fake.calls_of("sendPhoto"))
+
+
+async def test_mycases_privately_or_a_note(fake: CommandsFake, bot: Bot) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    fake.started.add(alice.id)
+    say(fake, alice, "spam")
+    say(fake, bob, "spam")
+    await fake.wait_for("deleteMessage", count=2)
+    say(fake, alice, "/mycases")
+    mine = await private(fake, alice, "Your active strikes: 1")
+    assert "#1" in shown(mine)
+    say(fake, bob, "/mycases")
+    await answer(fake, "Bob (@bob), I answer /mycases only in private")
+    await fake.idle(0.2)
+    assert "strike" not in in_group(fake) and "no-spam" not in in_group(fake)
+
+
+async def test_public_answers_stay_in_the_group(fake: CommandsFake, bot: Bot, mod: User) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    fake.started.add(alice.id)
+    hello = say(fake, alice, "hello")
+    await seen_member(bot, alice)
+    command = say(fake, mod, "/warn be nice", reply_to_message=hello.message)
+    await answer(fake, "Alice (@alice) has been warned (case #1)")
+    say(fake, alice, "/rules")
+    await answer(fake, "Rules of Nhóm thử:")
+    say(fake, mod, "/pardon 1")
+    await answer(fake, "Alice, your case #1 has been pardoned")
+    await fake.idle(0.2)
+    assert fake.private == {}
+    assert command.effective_message.message_id not in fake.chats[GROUP].deleted  # type: ignore[union-attr]
+
+
+async def test_harmless_answers_fall_back_to_the_group(
+    fake: CommandsFake, bot: Bot, new_mod: User
+) -> None:
+    # A usage hint, a bad argument and a refusal are posted in the group when the caller cannot
+    # be written to: nothing in them is private, and a link to read them would only annoy.
+    say(fake, new_mod, "/mute 42 10 seconds")
+    await answer(fake, '"10 seconds" is not a duration.')
+    say(fake, new_mod, "/report")
+    await answer(fake, "Reply to the message you want to report with /report")
+    bob = fake.user(43, "Bob", "bob")
+    say(fake, bob, "/cases @hoa")
+    await answer(fake, "Sorry, only moderators can use /cases.")
+    # When Bob can be written to, even his refusal goes privately and leaves the group clean.
+    fake.started.add(bob.id)
+    say(fake, bob, "/stats")
+    await private(fake, bob, "Sorry, only moderators can use /stats.")
+
+
+async def test_a_short_rate_limit_on_the_private_answer_is_waited_out(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    fake.fail("sendMessage", rate_limited(1))
+    say(fake, mod, "/case 7")
+    await private(fake, mod, "There is no case #7.")
+    assert [c.status for c in fake.calls_of("sendMessage")] == [429, 200]
+    assert fake.chats[GROUP].sent == []
+
+
+async def test_the_note_is_in_the_communitys_language(
+    fake: CommandsFake, bot: Bot, mod: User, new_mod: User, rules_file: Path
+) -> None:
+    rules_file.write_text(RULES.replace("language: en", "language: vi"), encoding="utf-8")  # noqa: ASYNC240
+    say(fake, mod, "/reload")
+    await private(fake, mod, "Đã tải lại nội quy")
+    say(fake, new_mod, "/mycases")
+    note = await answer(fake, "Hoa (@hoa), bot chỉ trả lời /mycases trong tin nhắn riêng")
+    assert LINK in shown(note)
+    fake.start_bot(new_mod)
+    hello = await private(fake, new_mod, "Xin chào!")
+    assert shown(hello).index("Xin chào!") < shown(hello).index("Hello!")

@@ -1,7 +1,12 @@
-"""Telegram binding of COMMANDS: CommandHandlers (target by reply, @username or id), setMyCommands scopes."""
+"""Telegram binding of COMMANDS: CommandHandlers (target by reply, @username or id), setMyCommands
+scopes, and where answers go: ephemeral ones privately to the caller (Telegram has no ephemeral
+messages in a group), the others in the group."""
 
 from __future__ import annotations
 
+import asyncio
+from enum import Enum
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -19,9 +24,10 @@ from telegram.constants import ParseMode
 from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.commands import COMMANDS, CommandContext, Invocation, Reply, dispatch
+from bot.commands.spec import mention
 from bot.events import Author, MessageRef, PlatformName
-from bot.i18n import t
-from bot.platforms.base import PlatformError
+from bot.i18n import CATALOGUES, t
+from bot.platforms.base import FailureKind, PlatformError
 from bot.platforms.telegram.convert import author_of, command_name
 from bot.platforms.telegram.errors import call
 from bot.platforms.telegram.render import text_html
@@ -38,6 +44,32 @@ COMMAND_GROUP = -1
 _MAX_TEXT = 4000  # Telegram's limit is 4096 characters after entities
 _MAX_CAPTION = 1000
 _STAFF = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+
+# An ephemeral answer goes privately to the caller. These commands' answers hold what only the
+# caller may read: moderators' notes and the case record (case, cases, note, why), a member's own
+# history and appeals (mycases, appeal), the community's figures and the rules file's problems
+# (stats, reload). When the caller cannot be written to, the group gets a short note saying how to
+# fix that, never the answer. The other ephemeral answers (refusals, usage hints, bad arguments, a
+# purge's count, a report's thanks) are harmless: then they are posted in the group instead, as a
+# reply to the command, as is the refusal of a command the caller may not use at all.
+PRIVATE_ANSWERS = frozenset(
+    {"case", "cases", "note", "why", "mycases", "appeal", "stats", "reload"}
+)
+# The deep link's payload (``https://t.me/<bot>?start=<payload>``): /start answers the same hello
+# whatever it is; it only tells the logs where the member came from.
+START_PAYLOAD = "private"
+# A rate limit on the private message is waited out once when it is this short (seconds).
+_MAX_RETRY_WAIT = 5.0
+_COMMAND_SHOWN = 100  # characters of the command line repeated above a private answer
+
+
+class Private(Enum):
+    """What became of a private answer."""
+
+    SENT = "sent"
+    CANNOT = "cannot"  # the caller never pressed Start in a private chat, or blocked the bot
+    ANONYMOUS = "anonymous"  # the caller posted as the group or a channel: nobody to write to
+    FAILED = "failed"  # Telegram did not take it now (network, rate limit)
 
 
 def message_link(msg: TgMessage) -> str | None:
@@ -67,6 +99,13 @@ class TelegramCommands:
             filters=filters.UpdateType.MESSAGE & filters.ChatType.GROUPS,
         )
         platform.app.add_handler(self.handler, group=COMMAND_GROUP)
+        # /start in a private chat (the deep link of the "open a private chat" note leads there).
+        self.start_handler = CommandHandler(
+            "start",
+            self._on_start,
+            filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+        )
+        platform.app.add_handler(self.start_handler, group=COMMAND_GROUP)
 
     async def publish(self) -> None:
         """``setMyCommands``: members see theirs in every group, administrators see all."""
@@ -96,7 +135,7 @@ class TelegramCommands:
             if inv is None:
                 return
             reply = await dispatch(self.context, inv)
-            await self.answer(msg, reply)
+            await self.answer(msg, inv, reply)
         except Exception:
             # A failing command never stops the bot (nor the moderation of the message).
             log.exception("telegram_command_failed", chat=msg.chat.id, message=msg.message_id)
@@ -151,8 +190,113 @@ class TelegramCommands:
             community_name=chat.title or "",
         )
 
-    async def answer(self, msg: TgMessage, reply: Reply) -> None:
-        """Answer in the group, as a reply to the command (Telegram has no ephemeral messages)."""
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A one-line hello in every language, the community's first: the member can now be
+        written to, and learns that commands are used in the group."""
+        msg = update.message
+        if msg is None:
+            return
+        lang = self.context.language
+        langs = [lang, *(other for other in CATALOGUES if other != lang)]
+        text = "\n".join(t("tg.start", each) for each in langs)
+        log.info("telegram_private_started", user=msg.chat.id, payload=" ".join(context.args or []))
+        try:
+            await self.platform._send(msg.chat.id, text_html(text))
+        except PlatformError as exc:
+            log.warning("telegram_start_answer_failed", user=msg.chat.id, error=exc.message)
+
+    async def answer(self, msg: TgMessage, inv: Invocation, reply: Reply) -> None:
+        """Where an answer goes. Not ephemeral: in the group, as a reply to the command. Ephemeral:
+        privately to the caller, and the command is deleted from the group; when the caller cannot
+        be written to, a harmless answer goes in the group instead, a private one (``PRIVATE_ANSWERS``)
+        never: the group gets a note on how to receive it."""
+        if not reply.ephemeral:
+            await self._answer_in_group(msg, reply)
+            return
+        outcome = await self._answer_privately(msg, reply)
+        if outcome is Private.SENT:
+            await self._delete_command(msg)
+            return
+        log.info(
+            "telegram_private_answer_not_sent",
+            chat=msg.chat.id,
+            command=inv.command,
+            invoker=inv.invoker.id,
+            outcome=outcome.value,
+        )
+        if self._harmless(inv):
+            await self._answer_in_group(msg, reply)
+            return
+        await self._answer_in_group(msg, Reply(self._note(inv, outcome)))
+
+    def _harmless(self, inv: Invocation) -> bool:
+        """True when the command's ephemeral answers may be shown to the group."""
+        command = COMMANDS[inv.command]
+        if self.context.privilege(inv.invoker) < command.privilege:
+            return True  # "only moderators can use /cases": said to a member, nothing else
+        return command.name not in PRIVATE_ANSWERS
+
+    def deep_link(self) -> str:
+        """``https://t.me/<bot>?start=...``: opens the private chat with the bot's Start button."""
+        return f"https://t.me/{self.platform.bot_username}?start={START_PAYLOAD}"
+
+    def _note(self, inv: Invocation, outcome: Private) -> str:
+        """The group's note, in the community's language, when a private answer did not go out."""
+        lang = self.context.language
+        params = {"member": mention(inv.invoker), "command": inv.command, "link": self.deep_link()}
+        key = {
+            Private.CANNOT: "tg.private_start",
+            Private.ANONYMOUS: "tg.private_anonymous",
+        }.get(outcome, "tg.private_failed")
+        return t(key, lang, **params)
+
+    async def _answer_privately(self, msg: TgMessage, reply: Reply) -> Private:
+        """Send ``reply`` to the caller's private chat, under the group's name and the command."""
+        user = msg.from_user
+        if msg.sender_chat is not None or user is None or user.is_bot:
+            return Private.ANONYMOUS  # an anonymous administrator or a channel: no private chat
+        shown = (msg.text or "")[:_COMMAND_SHOWN]
+        header = f"<b>{escape(msg.chat.title or str(msg.chat.id))}</b> · {escape(shown)}\n"
+        bot = self.platform.app.bot
+        for attempt in (1, 2):
+            try:
+                if reply.png is not None:
+                    await call(
+                        bot.send_photo(
+                            user.id,
+                            photo=reply.png,
+                            caption=header + text_html(reply.text[: _MAX_CAPTION - len(header)]),
+                            parse_mode=ParseMode.HTML,
+                            filename=reply.filename,
+                        )
+                    )
+                else:
+                    await self.platform._send(user.id, header + text_html(reply.text[:_MAX_TEXT]))
+                return Private.SENT
+            except PlatformError as exc:
+                if exc.kind is FailureKind.FORBIDDEN or "chat not found" in exc.message.lower():
+                    return Private.CANNOT
+                wait = exc.retry_after or 0.0
+                if (
+                    exc.kind is not FailureKind.RATE_LIMITED
+                    or wait > _MAX_RETRY_WAIT
+                    or attempt > 1
+                ):
+                    log.warning("telegram_private_answer_failed", user=user.id, error=exc.message)
+                    return Private.FAILED
+                await asyncio.sleep(wait)
+        return Private.FAILED
+
+    async def _delete_command(self, msg: TgMessage) -> None:
+        """Take the command out of the group once answered privately (``/cases @bob`` need not
+        stay there); without the right to delete messages, it stays."""
+        try:
+            await call(self.platform.app.bot.delete_message(msg.chat.id, msg.message_id))
+        except PlatformError as exc:
+            log.info("telegram_command_not_deleted", chat=msg.chat.id, error=exc.message)
+
+    async def _answer_in_group(self, msg: TgMessage, reply: Reply) -> None:
+        """Answer in the group, as a reply to the command."""
         chat_id = msg.chat.id
         bot = self.platform.app.bot
         params = ReplyParameters(msg.message_id, allow_sending_without_reply=True)
