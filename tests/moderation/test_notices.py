@@ -105,9 +105,9 @@ async def vi(tmp_path: Path) -> AsyncIterator[Bot]:
 async def test_an_escalated_mute_is_announced_with_the_appeal_hint(en: Bot) -> None:
     await en.say("spam one")
     assert en.sent() == []  # one strike, no ladder step: deleted silently
-    await en.say("spam two", channel="-100:7")  # a Telegram topic: the notice goes there
+    await en.say("spam two", channel="-100-b")  # the notice goes where the message was
     (call,) = en.sent()
-    assert call.args[:2] == (GROUP, "-100:7") and call.args[3] is None  # the message is gone
+    assert call.args[:2] == (GROUP, "-100-b") and call.args[3] is None  # the message is gone
     assert call.args[2] == (
         "Bob has been muted for 1 hour: No advertising. (case #2)\n"
         "If you think this is a mistake, use /appeal 2 followed by your reason."
@@ -282,7 +282,7 @@ async def test_a_raid_of_mutes_gets_a_few_notices_per_channel(en: Bot) -> None:
     notice = next(a for a in last.actions if a.kind == "notice")
     assert notice.status == "done" and "skipped" in (notice.error or "")
     # Another channel has its own allowance.
-    await en.say("shout", who=Author("300", "v"), channel="-100:9")
+    await en.say("shout", who=Author("300", "v"), channel="-100-c")
     assert len(en.sent()) == NOTICE_BURST + 1
 
 
