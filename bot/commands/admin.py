@@ -177,12 +177,13 @@ async def stats(req: Request) -> Reply:
 
 M = Privilege.MODERATOR
 COMMANDS = (
-    Command("reload", M, (), reload, slow=True),
+    Command("reload", M, (), reload, slow=True, private=True),
     Command(
         "stats",
         M,
         (Param("days", Kind.INT, default=DEFAULT_DAYS, minimum=1, maximum=90),),
         stats,
         slow=True,
+        private=True,
     ),
 )

@@ -234,14 +234,15 @@ async def why(req: Request) -> Reply:
 
 M = Privilege.MODERATOR
 COMMANDS = (
-    Command("case", M, (CASE,), show_case),
-    Command("cases", M, (Param("member", Kind.MEMBER, required=True),), list_cases),
+    Command("case", M, (CASE,), show_case, private=True),
+    Command("cases", M, (Param("member", Kind.MEMBER, required=True),), list_cases, private=True),
     Command("pardon", M, (CASE, Param("reason", Kind.TEXT)), pardon),
     Command(
         "note",
         M,
         (Param("member", Kind.MEMBER, required=True), Param("text", Kind.TEXT, required=True)),
         note,
+        private=True,
     ),
-    Command("why", M, (Param("case", Kind.CASE_ID),), why),
+    Command("why", M, (Param("case", Kind.CASE_ID),), why, private=True),
 )

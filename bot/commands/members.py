@@ -103,6 +103,7 @@ COMMANDS = (
         E,
         (Param("case", Kind.CASE_ID, required=True), Param("text", Kind.TEXT, required=True)),
         appeal,
+        private=True,
     ),
-    Command("mycases", E, (), mycases),
+    Command("mycases", E, (), mycases, private=True),
 )

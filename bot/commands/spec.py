@@ -83,7 +83,10 @@ class Handler(Protocol):
 @dataclass(frozen=True, slots=True)
 class Command:
     """A command, platform-neutral. ``sanction``: the first MEMBER parameter is a target that
-    ``can_act`` must allow. ``slow``: bindings acknowledge first (Discord's 3-second limit)."""
+    ``can_act`` must allow. ``slow``: bindings acknowledge first (Discord's 3-second limit).
+    ``private``: its ephemeral answers hold what only the caller may read (moderators' notes, cases,
+    explanations, a member's own history); a binding that cannot deliver them privately never
+    shows them publicly (Telegram)."""
 
     name: str
     privilege: Privilege
@@ -91,6 +94,7 @@ class Command:
     handler: Handler
     sanction: bool = False
     slow: bool = False
+    private: bool = False
 
     @property
     def help_key(self) -> str:

@@ -33,3 +33,11 @@ def test_targets_come_first_and_are_named_member() -> None:
     for command in COMMANDS.values():
         if command.sanction:
             assert command.params[0].name == "member" and command.params[0].kind is Kind.MEMBER
+
+
+def test_private_commands_are_the_ones_holding_private_answers() -> None:
+    """Telegram never posts these answers in the group (notes, cases, a member's history...)."""
+    from bot.commands import COMMANDS
+
+    private = {name for name, command in COMMANDS.items() if command.private}
+    assert private == {"case", "cases", "note", "why", "mycases", "appeal", "stats", "reload"}

@@ -45,16 +45,13 @@ _MAX_TEXT = 4000  # Telegram's limit is 4096 characters after entities
 _MAX_CAPTION = 1000
 _STAFF = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 
-# An ephemeral answer goes privately to the caller. These commands' answers hold what only the
-# caller may read: moderators' notes and the case record (case, cases, note, why), a member's own
-# history and appeals (mycases, appeal), the community's figures and the rules file's problems
-# (stats, reload). When the caller cannot be written to, the group gets a short note saying how to
-# fix that, never the answer. The other ephemeral answers (refusals, usage hints, bad arguments, a
-# purge's count, a report's thanks) are harmless: then they are posted in the group instead, as a
-# reply to the command, as is the refusal of a command the caller may not use at all.
-PRIVATE_ANSWERS = frozenset(
-    {"case", "cases", "note", "why", "mycases", "appeal", "stats", "reload"}
-)
+# An ephemeral answer goes privately to the caller. A ``Command.private`` command's answers hold
+# what only the caller may read (moderators' notes and the case record, a member's own history and
+# appeals, the community's figures, the rules file's problems): when the caller cannot be written
+# to, the group gets a short note saying how to fix that, never the answer. The other ephemeral
+# answers (refusals, usage hints, bad arguments, a purge's count, a report's thanks) are harmless:
+# then they are posted in the group instead, as a reply to the command, as is the refusal of a
+# command the caller may not use at all.
 # The deep link's payload (``https://t.me/<bot>?start=<payload>``): /start answers the same hello
 # whatever it is; it only tells the logs where the member came from.
 START_PAYLOAD = "private"
@@ -208,7 +205,7 @@ class TelegramCommands:
     async def answer(self, msg: TgMessage, inv: Invocation, reply: Reply) -> None:
         """Where an answer goes. Not ephemeral: in the group, as a reply to the command. Ephemeral:
         privately to the caller, and the command is deleted from the group; when the caller cannot
-        be written to, a harmless answer goes in the group instead, a private one (``PRIVATE_ANSWERS``)
+        be written to, a harmless answer goes in the group instead, a private one (``Command.private``)
         never: the group gets a note on how to receive it."""
         if not reply.ephemeral:
             await self._answer_in_group(msg, reply)
@@ -234,7 +231,7 @@ class TelegramCommands:
         command = COMMANDS[inv.command]
         if self.context.privilege(inv.invoker) < command.privilege:
             return True  # "only moderators can use /cases": said to a member, nothing else
-        return command.name not in PRIVATE_ANSWERS
+        return not command.private
 
     def deep_link(self) -> str:
         """``https://t.me/<bot>?start=...``: opens the private chat with the bot's Start button."""
