@@ -27,6 +27,7 @@ from tests.e2e.fake_telegram import (
     admin_member,
     rate_limited,
 )
+from tests.e2e.logposts import assert_once_in_order
 
 pytestmark = pytest.mark.slow
 
@@ -529,15 +530,6 @@ async def wait_entries(fake: FakeTelegram, count: int, within: float = 10.0) -> 
     async with asyncio.timeout(within):
         while sum(len(p) for p in log_posts(fake)) < count:
             await fake.idle(0.05)
-
-
-def assert_once_in_order(posts: list[list[tuple[int, int]]], cases: int) -> None:
-    entries = [e for p in posts for e in p]
-    assert sorted(c for c, _ in entries) == list(range(1, cases + 1))  # each exactly once
-    by_member: dict[int, list[int]] = {}
-    for case, member in entries:
-        by_member.setdefault(member, []).append(case)
-    assert all(ids == sorted(ids) for ids in by_member.values())  # a member's cases in order
 
 
 async def test_a_raid_is_logged_in_few_posts(
