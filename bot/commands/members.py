@@ -28,6 +28,11 @@ async def report(req: Request) -> Reply:
     note = req.args.get("message") or ""
     if inv.reply_author is None and not note:
         return Reply(req.t(usage_key(inv, "cmd.report_usage")), ephemeral=True)
+    log_channels = req.ctx.ruleset.channels.log.items()
+    if not any(channel for platform, channel in log_channels if platform == inv.platform):
+        # Reports go only to the log channel: without one, saying "the moderators have been told"
+        # would be untrue.
+        return Reply(req.t("cmd.report_no_log"), ephemeral=True)
     about = inv.reply_author
     excerpt = (inv.reply_text or "")[:300]
     await req.ctx.platform.post_log(

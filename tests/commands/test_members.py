@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.storage import appeals as appeal_store
@@ -72,3 +74,21 @@ async def test_mycases(h: Harness) -> None:
     assert reply.ephemeral and lines[0] == "Your active strikes: 1"
     assert lines[1].startswith("#1 ") and "swearing" in lines[1]
     assert lines[-1].startswith("To appeal a case")
+
+
+async def test_report_without_a_log_channel_says_so(tmp_path: Path) -> None:
+    """A report goes only to the log channel: without one the member is not told it was passed on."""
+    from tests.commands.conftest import RULES, open_harness
+
+    rules = RULES.format(lang="en").replace('channels: {log: {telegram: "-200"}}\n', "")
+    h = await open_harness(tmp_path, rules)
+    try:
+        msg = await h.say("buy cheap followers", who=BOB, mid="10")
+        reply = await h.run("report", "spam", by=ALICE, reply=msg)
+        assert reply.ephemeral
+        assert reply.text == (
+            "This community has no log channel for reports yet: please tell a moderator directly."
+        )
+        assert h.platform.logs == []
+    finally:
+        await h.db.close()
