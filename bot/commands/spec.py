@@ -86,7 +86,9 @@ class Command:
     ``can_act`` must allow. ``slow``: bindings acknowledge first (Discord's 3-second limit).
     ``private``: its ephemeral answers hold what only the caller may read (moderators' notes, cases,
     explanations, a member's own history); a binding that cannot deliver them privately never
-    shows them publicly (Telegram)."""
+    shows them publicly (Telegram). ``direct``: also answered in a private chat with the bot
+    (Telegram), outside any community: the handler takes the community from the case, or covers
+    every community of the platform (``Invocation.direct``)."""
 
     name: str
     privilege: Privilege
@@ -95,6 +97,7 @@ class Command:
     sanction: bool = False
     slow: bool = False
     private: bool = False
+    direct: bool = False
 
     @property
     def help_key(self) -> str:
@@ -113,6 +116,8 @@ class Invocation:
 
     ``text`` is the raw argument text (Telegram); ``options`` the typed options (Discord), where a
     MEMBER is already an ``Author``. ``reply_*`` describe the message the command replied to.
+    ``direct``: sent in a private chat with the bot, in no community (``community_id`` is empty;
+    only ``Command.direct`` commands get here); a CASE_ID is then any case of the platform.
     """
 
     command: str
@@ -128,6 +133,7 @@ class Invocation:
     reply_text: str | None = None
     reply_link: str | None = None
     community_name: str = ""
+    direct: bool = False
 
 
 MemberResolver = Callable[[str, str], Awaitable[Author | None]]
@@ -387,7 +393,7 @@ async def _convert(ctx: CommandContext, inv: Invocation, param: Param, raw: obje
         if (
             case is None
             or case.platform != str(inv.platform)
-            or case.community_id != inv.community_id
+            or (not inv.direct and case.community_id != inv.community_id)
         ):
             raise ArgumentError("cmd.unknown_case", case=m.group(1))
         return case

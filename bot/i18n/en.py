@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "auto.banned": "{member} has been banned ({duration}): {reason}. (case #{case})",
     "auto.warning": "{member}, this is a warning: {reason}",
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
+    "auto.appeal_hint_telegram": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me.",
     # {duration} in rule replies: the sanction in words.
     "sanction.warn": "warning",
     "sanction.mute": "mute for {duration}",
@@ -159,6 +160,7 @@ MESSAGES: dict[str, str] = {
     "cmd.report_usage_discord": "Right-click the message you want to report → Apps → Report message, or give its link.",
     "cmd.not_your_case": "Case #{case} is not one of your cases.",
     "mycases.header": "Your active strikes: {strikes}",
+    "mycases.community": "{community}: your active strikes: {strikes}",
     "mycases.appeal_hint": "To appeal a case: /appeal followed by its number and your reason.",
     "cmd.reload_no_file": "These rules were not loaded from a file, so there is nothing to reload.",
     "cmd.more_problems": "...and {count} more (run modbot check for the full list)",
@@ -176,5 +178,6 @@ MESSAGES: dict[str, str] = {
     "tg.private_start": "{member}, I answer /{command} only in private, and I cannot write to you yet. Open a private chat with me and press Start: {link} Then repeat the command.",
     "tg.private_anonymous": "I answer /{command} only in private, and I cannot write to a group or a channel. Press Start in a private chat with me ({link}), then send the command under your own name (turn off “Remain anonymous”).",
     "tg.private_failed": "{member}, I could not send you the answer to /{command} privately just now. Please try again in a moment.",
-    "tg.start": "Hello! Use my commands in the group; answers meant only for you will arrive here.",
+    "tg.start": "Hello! Use my commands in the group; answers meant only for you will arrive here, and here you can use /appeal and /mycases.",
+    "tg.private_group_only": "/{command} works only in the group. Here I answer {direct}.",
 }

@@ -9,6 +9,7 @@ MESSAGES: dict[str, str] = {
     "auto.banned": "{member} đã bị cấm khỏi nhóm ({duration}): {reason}. (vụ #{case})",
     "auto.warning": "{member}, đây là lời cảnh cáo: {reason}",
     "auto.appeal_hint": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do.",
+    "auto.appeal_hint_telegram": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
     "sanction.warn": "cảnh cáo",
     "sanction.mute": "cấm chat {duration}",
     "sanction.kick": "mời ra khỏi nhóm",
@@ -154,6 +155,7 @@ MESSAGES: dict[str, str] = {
     "cmd.report_usage_discord": "Nhấp chuột phải vào tin nhắn bạn muốn báo cáo → Apps → Báo cáo tin nhắn, hoặc gửi link của tin đó.",
     "cmd.not_your_case": "Vụ #{case} không phải vụ của bạn.",
     "mycases.header": "Số gậy bạn đang có: {strikes}",
+    "mycases.community": "{community}: số gậy bạn đang có: {strikes}",
     "mycases.appeal_hint": "Muốn kháng nghị một vụ: gõ /appeal, số vụ rồi lý do của bạn.",
     "cmd.reload_no_file": "Nội quy này không được tải từ tệp nào nên không có gì để tải lại.",
     "cmd.more_problems": "...và {count} lỗi nữa (chạy modbot check để xem đầy đủ)",
@@ -171,5 +173,6 @@ MESSAGES: dict[str, str] = {
     "tg.private_start": "{member}, bot chỉ trả lời /{command} trong tin nhắn riêng nhưng chưa nhắn được cho bạn. Hãy mở chat riêng với bot và bấm Start (Bắt đầu): {link} Rồi gửi lại lệnh.",
     "tg.private_anonymous": "Bot chỉ trả lời /{command} trong tin nhắn riêng và không nhắn riêng được cho một nhóm hay kênh. Hãy bấm Start trong chat riêng với bot ({link}), rồi gửi lệnh bằng tên của chính bạn (tắt “Ẩn danh”).",
     "tg.private_failed": "{member}, bot chưa gửi được câu trả lời cho /{command} vào tin nhắn riêng của bạn. Bạn thử lại sau ít phút nhé.",
-    "tg.start": "Xin chào! Hãy dùng lệnh của bot trong nhóm; câu trả lời chỉ dành cho bạn sẽ được gửi vào đây.",
+    "tg.start": "Xin chào! Hãy dùng lệnh của bot trong nhóm; câu trả lời chỉ dành cho bạn sẽ được gửi vào đây, và ở đây bạn có thể dùng /appeal và /mycases.",
+    "tg.private_group_only": "/{command} chỉ dùng được trong nhóm. Ở đây bot trả lời {direct}.",
 }

@@ -89,11 +89,13 @@ def describe_in(sanction: Sanction | None, language: str) -> str:
     return t(f"sanction.{kind}", language)
 
 
-def post_text(params: Mapping[str, Any], case_id: int | None) -> str:
+def post_text(params: Mapping[str, Any], case_id: int | None, platform: str = "") -> str:
     """The text of a recorded post (``warn``, ``notice``, ``reply``), filled with its case number.
 
     A notice is recorded as a catalogue key, its language and values, since the case number is
-    only known once the case is written; ``appeal`` adds the appeal hint for the case.
+    only known once the case is written; ``appeal`` adds the appeal hint for the case. On Telegram
+    the hint says /appeal also works in a private chat with the bot (a muted member cannot post
+    in the group).
     """
     language = str(params.get("language", "en"))
     values = params.get("values") or {}
@@ -102,7 +104,8 @@ def post_text(params: Mapping[str, Any], case_id: int | None) -> str:
     else:
         text = str(params.get("text", ""))
     if params.get("appeal") and case_id is not None:
-        text += "\n" + t("auto.appeal_hint", language, case=case_id)
+        key = "auto.appeal_hint_telegram" if platform == "telegram" else "auto.appeal_hint"
+        text += "\n" + t(key, language, case=case_id)
     return text
 
 
@@ -1040,7 +1043,10 @@ async def _dispatch(
         if not params.get("channel_id"):
             return None  # e.g. a warn by command without a channel: recorded, nothing to post
         return await platform.send_message(
-            community_id, params["channel_id"], post_text(params, case_id), params.get("reply_to")
+            community_id,
+            params["channel_id"],
+            post_text(params, case_id, str(platform.name)),
+            params.get("reply_to"),
         )
     if kind == "mute":
         until = from_ts(params["until"])

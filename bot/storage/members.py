@@ -165,6 +165,19 @@ async def find_member(
     return None if row is None else _member(row)
 
 
+async def communities_of_user(
+    db: Reader, platform: str, user_id: str
+) -> list[tuple[MemberRecord, str]]:
+    """Every community of ``platform`` where the bot has seen ``user_id``, with its name (for a
+    member's own cases outside any community: ``/mycases`` in a private chat)."""
+    rows = await db.fetchall(
+        _MEMBER_COLUMNS.replace("m.joined_at", "m.joined_at, c.name")
+        + "WHERE c.platform = ? AND m.user_id = ? ORDER BY m.id",
+        (platform, user_id),
+    )
+    return [(_member(row), str(row[9] or "")) for row in rows]
+
+
 async def find_member_by_username(
     db: Reader, platform: str, community_id: str, username: str
 ) -> MemberRecord | None:

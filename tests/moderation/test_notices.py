@@ -110,7 +110,7 @@ async def test_an_escalated_mute_is_announced_with_the_appeal_hint(en: Bot) -> N
     assert call.args[:2] == (GROUP, "-100-b") and call.args[3] is None  # the message is gone
     assert call.args[2] == (
         "Bob has been muted for 1 hour: No advertising. (case #2)\n"
-        "If you think this is a mistake, use /appeal 2 followed by your reason."
+        "If you think this is a mistake, send /appeal 2 followed by your reason, here or in a private chat with me."
     )
     # Recorded with the case, after the sanction it announces.
     assert await en.actions(2) == [
@@ -127,7 +127,7 @@ async def test_the_notice_is_in_the_community_language(vi: Bot) -> None:
     (call,) = vi.sent()
     assert call.args[2] == (
         "Bob bị cấm chat trong 1 giờ: No advertising. (vụ #2)\n"
-        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 2 kèm lý do."
+        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 2 kèm lý do, tại đây hoặc trong tin nhắn riêng với bot."
     )
 
 
@@ -171,12 +171,12 @@ async def test_kick_and_ban_in_vietnamese(vi: Bot) -> None:
         (
             "en",
             "Bob, this is a warning: Be kind\n"
-            "If you think this is a mistake, use /appeal 1 followed by your reason.",
+            "If you think this is a mistake, send /appeal 1 followed by your reason, here or in a private chat with me.",
         ),
         (
             "vi",
             "Bob, đây là lời cảnh cáo: Be kind\n"
-            "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do.",
+            "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
         ),
     ],
 )

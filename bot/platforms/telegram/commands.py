@@ -1,6 +1,7 @@
 """Telegram binding of COMMANDS: CommandHandlers (target by reply, @username or id), setMyCommands
 scopes, and where answers go: ephemeral ones privately to the caller (Telegram has no ephemeral
-messages in a group), the others in the group."""
+messages in a group), the others in the group; in a private chat with the bot, ``/start`` and the
+``Command.direct`` commands (``/appeal``, ``/mycases``: a muted member cannot post in the group)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,14 @@ class TelegramCommands:
             filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
         )
         platform.app.add_handler(self.start_handler, group=COMMAND_GROUP)
+        # Every other command in a private chat: the ``direct`` ones are answered there, the
+        # others get a one-line hint to use them in the group.
+        self.private_handler = CommandHandler(
+            list(COMMANDS),
+            self._on_private_command,
+            filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+        )
+        platform.app.add_handler(self.private_handler, group=COMMAND_GROUP)
 
     async def publish(self) -> None:
         """``setMyCommands``: members see theirs in every group, administrators see all."""
@@ -201,6 +210,47 @@ class TelegramCommands:
             await self.platform._send(msg.chat.id, text_html(text))
         except PlatformError as exc:
             log.warning("telegram_start_answer_failed", user=msg.chat.id, error=exc.message)
+
+    async def _on_private_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command in a private chat with the bot. There is no community here: ``/appeal`` takes
+        it from the case (only a case of this platform whose member is the caller's Telegram user
+        id), ``/mycases`` lists the caller's cases in every group where the bot has seen them.
+        Other commands get a one-line hint to use them in the group."""
+        msg = update.message
+        user = msg.from_user if msg is not None else None
+        if msg is None or msg.text is None or user is None or user.is_bot:
+            return
+        name = command_name(msg)
+        if name is None or name not in COMMANDS:
+            return
+        try:
+            if not COMMANDS[name].direct:
+                direct = ", ".join(f"/{c.name}" for c in COMMANDS.values() if c.direct)
+                hint = t(
+                    "tg.private_group_only", self.context.language, command=name, direct=direct
+                )
+                await self.platform._send(msg.chat.id, text_html(hint), str(msg.message_id))
+                return
+            parts = msg.text.split(None, 1)
+            inv = Invocation(
+                command=name,
+                platform=PlatformName.TELEGRAM,
+                community_id="",
+                channel_id=str(msg.chat.id),
+                # Nobody is a moderator here: the direct commands are every member's.
+                invoker=Author(id=str(user.id), name=user.full_name, username=user.username),
+                text=parts[1] if len(parts) > 1 else "",
+                message_id=str(msg.message_id),
+                direct=True,
+            )
+            reply = await dispatch(self.context, inv)
+            await self.platform._send(
+                msg.chat.id, text_html(reply.text[:_MAX_TEXT]), str(msg.message_id)
+            )
+        except PlatformError as exc:
+            log.warning("telegram_private_command_answer_failed", user=user.id, error=exc.message)
+        except Exception:
+            log.exception("telegram_private_command_failed", user=user.id, command=name)
 
     async def answer(self, msg: TgMessage, inv: Invocation, reply: Reply) -> None:
         """Where an answer goes. Not ephemeral: in the group, as a reply to the command. Ephemeral:
