@@ -120,7 +120,11 @@ async def _mycases_everywhere(req: Request) -> Reply:
         if not cases:
             continue
         strikes = await case_store.active_strikes(db, record.id, req.now)
-        header = req.t("mycases.community", community=name or record.community_id, strikes=strikes)
+        header = req.t(
+            "mycases.community",
+            community=name or req.ctx.ruleset.community.name or record.community_id,
+            strikes=strikes,
+        )
         sections.append((cases[0], [header, *(case_line(req, c) for c in cases)]))
         open_case = open_case or any(c.pardoned_at is None for c in cases)
     if not sections:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import Invocation, dispatch
+from bot.events import Author, PlatformName
 from bot.storage import appeals as appeal_store
 from bot.storage import cases as case_store
-from tests.commands.conftest import ALICE, BOB, Harness
+from tests.commands.conftest import ALICE, BOB, COMMUNITY, Harness
 
 
 async def test_rules_lists_the_guidelines(h: Harness) -> None:
@@ -92,3 +94,32 @@ async def test_report_without_a_log_channel_says_so(tmp_path: Path) -> None:
         assert h.platform.logs == []
     finally:
         await h.db.close()
+
+
+def _direct(command: str, text: str, by: Author, platform: PlatformName) -> Invocation:
+    """A command sent in a private chat with the bot: no community."""
+    return Invocation(command, platform, "", str(by.id), by, text=text, direct=True)
+
+
+async def test_appeal_in_a_private_chat_takes_the_community_from_the_case(h: Harness) -> None:
+    await h.say("shit", who=BOB, mid="10")
+    reply = await dispatch(h.ctx, _direct("appeal", "1 a quote", BOB, PlatformName.TELEGRAM))
+    assert reply.text == "Your appeal for case #1 has been sent to the moderators."
+    (logged,) = [c for c in h.platform.calls if c.method == "post_log" and "a quote" in str(c)]
+    assert logged.args[0] == COMMUNITY  # the case's community's log
+    # The same user id on another platform is someone else: the case is not found there.
+    reply = await dispatch(h.ctx, _direct("appeal", "1 again", BOB, PlatformName.DISCORD))
+    assert reply.text == "There is no case #1."
+    reply = await dispatch(h.ctx, _direct("appeal", "1 not mine", ALICE, PlatformName.TELEGRAM))
+    assert reply.text == "Case #1 is not one of your cases."
+    assert [a.text for a in await appeal_store.appeals_of(h.db, 1)] == ["a quote"]
+
+
+async def test_mycases_in_a_private_chat(h: Harness) -> None:
+    await h.say("shit", who=BOB, mid="10")
+    reply = await dispatch(h.ctx, _direct("mycases", "", BOB, PlatformName.TELEGRAM))
+    lines = reply.text.splitlines()
+    assert reply.ephemeral and lines[0] == "Test group: your active strikes: 1"
+    assert lines[1].startswith("#1 ") and lines[-1].startswith("To appeal a case")
+    reply = await dispatch(h.ctx, _direct("mycases", "", BOB, PlatformName.DISCORD))
+    assert reply.text == "No cases."

@@ -20,6 +20,7 @@ from bot.moderation.pipeline import Pipeline
 from bot.platforms.telegram import TelegramPlatform
 from bot.rules import load_rules
 from bot.storage import Database
+from bot.storage import appeals as appeal_store
 from bot.storage import cases as case_store
 from bot.storage import members as member_store
 from tests.e2e.fake_telegram import Call, FakeTelegram, rate_limited
@@ -606,3 +607,117 @@ async def test_the_note_is_in_the_communitys_language(
     fake.start_bot(new_mod)
     hello = await private(fake, new_mod, "Xin chào!")
     assert shown(hello).index("Xin chào!") < shown(hello).index("Hello!")
+
+
+# ---- in a private chat with the bot: /appeal and /mycases (a muted member cannot post) --------
+
+OTHER_GROUP = -1005555
+
+
+def say_privately(fake: CommandsFake, user: User, text: str) -> Update:
+    update = fake.private_message(user, text)
+    fake.push(update)
+    return update
+
+
+async def test_a_muted_member_appeals_in_a_private_chat(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "hello")
+    await seen_member(bot, alice)
+    say(fake, mod, "/mute @alice 1h flooding")
+    await answer(fake, "Alice (@alice) is muted for 1 hour (case #1)")
+    assert 42 in fake.chats[GROUP].restricted  # she cannot post in the group any more
+    fake.start_bot(alice)
+    await private(fake, alice, "here you can use /appeal and /mycases")
+    command = say_privately(fake, alice, "/appeal 1 it was a joke")
+    told = await private(fake, alice, "Your appeal for case #1 has been sent to the moderators.")
+    assert told.params["reply_parameters"]["message_id"] == command.effective_message.message_id  # type: ignore[union-attr]
+    (logged,) = await fake.wait_for(
+        "sendMessage",
+        lambda c: int(c.params["chat_id"]) == LOG and "it was a joke" in shown(c),
+    )
+    assert "Alice (@alice)" in shown(logged) and "#1" in shown(logged)
+    (appeal,) = await appeal_store.appeals_of(bot.db, 1)
+    assert appeal.text == "it was a joke" and appeal.outcome is None
+    # Exactly like an appeal in the group: the moderators see it with the case, pardon resolves it.
+    say(fake, mod, "/case 1")
+    await private(fake, mod, "Appeal: it was a joke (open)")
+    say(fake, mod, "/pardon 1")
+    await answer(fake, "Its mute is lifted (case #2).")
+    assert 42 not in fake.chats[GROUP].restricted
+    assert [a.outcome for a in await appeal_store.appeals_of(bot.db, 1)] == ["pardoned"]
+    # Nothing of it was said in the group, and the private chat was not moderated.
+    assert "joke" not in in_group(fake)
+    assert len(await bot.cases()) == 2
+
+
+async def test_appealing_someone_elses_case_privately_is_refused(
+    fake: CommandsFake, bot: Bot
+) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    say(fake, alice, "spam")
+    await fake.wait_for("deleteMessage")
+    fake.start_bot(bob)
+    say_privately(fake, bob, "/appeal 1 she did nothing wrong")
+    await private(fake, bob, "Case #1 is not one of your cases.")
+    say_privately(fake, bob, "/appeal 99 what")
+    await private(fake, bob, "There is no case #99.")
+    say_privately(fake, bob, "/appeal")
+    await private(fake, bob, "Please give a case number.")
+    await fake.idle(0.3)
+    assert await appeal_store.appeals_of(bot.db, 1) == []
+    logged = [shown(c) for c in fake.calls_of("sendMessage") if int(c.params["chat_id"]) == LOG]
+    assert not any("nothing wrong" in text or "Appeal" in text for text in logged)
+
+
+async def test_mycases_privately_lists_the_members_cases_in_every_group(
+    fake: CommandsFake, bot: Bot
+) -> None:
+    fake.chat(OTHER_GROUP, "Second group")
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    say(fake, alice, "spam")
+    await fake.wait_for("deleteMessage")
+    fake.push(fake.message(OTHER_GROUP, alice, "more spam"))
+    await fake.wait_for("deleteMessage", count=2)
+    say(fake, bob, "spam too")
+    await fake.wait_for("deleteMessage", count=3)
+    fake.start_bot(alice)
+    say_privately(fake, alice, "/mycases")
+    mine = shown(await private(fake, alice, "your active strikes"))
+    # The newest group first, each under its name, then how to appeal.
+    assert mine.index("Second group: your active strikes: 1") < mine.index(
+        "Nhóm thử: your active strikes: 1"
+    )
+    assert "#2 " in mine and "#1 " in mine and "#3 " not in mine  # #3 is Bob's
+    assert mine.rstrip().endswith(
+        "To appeal a case: /appeal followed by its number and your reason."
+    )
+    carol = fake.user(44, "Carol", "carol")  # never moderated anywhere
+    fake.start_bot(carol)
+    say_privately(fake, carol, "/mycases")
+    await private(fake, carol, "No cases.")
+
+
+async def test_other_commands_in_a_private_chat_get_a_hint(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    alice = fake.user(42, "Alice", "alice")
+    say(fake, alice, "spam")
+    await fake.wait_for("deleteMessage")
+    fake.start_bot(mod)
+    await private(fake, mod, "Hello!")
+    say_privately(fake, mod, "/cases @alice")
+    hint = await private(fake, mod, "/cases works only in the group.")
+    assert shown(hint) == "/cases works only in the group. Here I answer /appeal, /mycases."
+    say_privately(fake, mod, "/ban 42 spammer")
+    await private(fake, mod, "/ban works only in the group.")
+    say_privately(fake, mod, "just chatting")
+    say_privately(fake, mod, "/unknowncommand")
+    await fake.idle(0.3)
+    # Nothing was done, nor looked up, and only the hello and the two hints were sent.
+    assert sanctions(fake) == ["deleteMessage"]
+    assert fake.calls_of("getChatMember") == []
+    assert len(fake.private[mod.id]) == 3
+    assert len(await bot.cases()) == 1
