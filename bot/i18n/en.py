@@ -108,6 +108,8 @@ MESSAGES: dict[str, str] = {
     "cmd.crashed": "Sorry, something went wrong. The moderators can find the details in the bot's log.",
     "cmd.action_failed": "Case #{case} is recorded, but I could not {action} {member}: {error}",
     "refuse.self": "you cannot sanction yourself",
+    "log.title_delete": "message deleted",
+    "log.title_alert": "alert",
     "act.warn": "warn",
     "act.mute": "mute",
     "act.unmute": "unmute",

@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "cmd.crashed": "Xin lỗi, đã có lỗi xảy ra. Quản trị viên có thể xem chi tiết trong nhật ký của bot.",
     "cmd.action_failed": "Đã ghi nhận vụ #{case}, nhưng bot không {action} được {member}: {error}",
     "refuse.self": "bạn không thể tự xử lý chính mình",
+    "log.title_delete": "đã xoá tin nhắn",
+    "log.title_alert": "cần xem xét",
     "act.warn": "cảnh cáo",
     "act.mute": "cấm chat",
     "act.unmute": "gỡ cấm chat cho",

@@ -435,7 +435,9 @@ class Executor:
                 case_store.ActionIntent(
                     "alert" if (a.alert or intent.shadow_alert) else "log",
                     {
-                        "title": describe(sanction) or ("alert" if a.alert else "delete"),
+                        "title": describe_in(sanction, policy.language)
+                        or t("log.title_alert" if a.alert else "log.title_delete", policy.language),
+                        "kind": sanction_kind(sanction) or ("alert" if a.alert else "delete"),
                         "body": reason,
                         "rule_ids": list(rules if not shadow_only else intent.shadow_rule_ids),
                         "member_id": intent.member.id,
@@ -1081,6 +1083,7 @@ async def _dispatch(
             excerpt=str(params.get("excerpt", "")),
             link=params.get("link"),
             shadow=bool(params.get("shadow", False)),
+            kind=str(params.get("kind", "")),
         )
         await platform.post_log(community_id, entry)
         return None

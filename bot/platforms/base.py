@@ -45,6 +45,9 @@ class LogEntry:
     link: str | None = None
     shadow: bool = False
     fields: tuple[tuple[str, str], ...] = field(default=())
+    # What the entry is about, whatever the title's language: a sanction (warn, mute, kick, ban),
+    # delete or alert; renderers colour by it ("" for the others: reports, pardons...).
+    kind: str = ""
 
 
 @runtime_checkable

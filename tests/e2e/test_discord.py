@@ -270,7 +270,7 @@ async def test_forbidden_produces_one_alert(fake: FakeDiscord, bot: Bot) -> None
     await fake.wait_for("DELETE", "/channels/", status=403, count=2)
     # 2 case logs + the alert, as embeds: they may share messages (bot/platforms/logbatch.py).
     async with asyncio.timeout(5):
-        while len(embeds(fake, "Delete") + embeds(fake, "Missing permission")) < 3:
+        while len(embeds(fake, "Message deleted") + embeds(fake, "Missing permission")) < 3:
             await fake.idle(0.05)
     await fake.idle(0.3)
     alerts = embeds(fake, "Missing permission")

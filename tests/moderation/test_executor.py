@@ -369,3 +369,24 @@ async def test_forbidden_alert_is_in_the_community_language(db: Database) -> Non
     )
     (alert,) = [e for e in p.logs if e.title == "Thiếu quyền"]
     assert alert.body.startswith("Bot thiếu quyền, không thể")
+
+
+@pytest.mark.parametrize(
+    ("language", "actions", "title", "kind"),
+    [
+        ("vi", ActionSet(sanction=Mute(timedelta(hours=1))), "cấm chat 1 giờ", "mute"),
+        ("en", ActionSet(sanction=Ban()), "permanent ban", "ban"),
+        ("vi", ActionSet(delete=True), "đã xoá tin nhắn", "delete"),
+        ("en", ActionSet(alert=True), "alert", "alert"),
+    ],
+)
+async def test_log_entries_are_titled_in_the_community_language(
+    db: Database, language: str, actions: ActionSet, title: str, kind: str
+) -> None:
+    """The title follows ``community.language``; ``kind`` says what it is (Discord's colour)."""
+    from dataclasses import replace
+
+    p = RecordingPlatform()
+    await make(db, p).execute(intent(actions), replace(POLICY, language=language))
+    (entry,) = [e for e in p.logs if e.kind]
+    assert (entry.title, entry.kind) == (title, kind)

@@ -246,3 +246,12 @@ def test_render() -> None:
     assert len(embed) <= 6000
     shadow = render(LogEntry(title="alert", body="", shadow=True))
     assert shadow.title == "[shadow] Alert" and shadow.colour == discord.Colour.light_grey()
+
+
+def test_colour_follows_the_kind_not_the_title_language() -> None:
+    assert render(LogEntry(title="cấm vĩnh viễn", body="", kind="ban")).colour == (
+        discord.Colour.dark_red()
+    )
+    assert render(LogEntry(title="đã xoá tin nhắn", body="", kind="delete")).colour == (
+        discord.Colour.blurple()
+    )

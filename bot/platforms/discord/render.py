@@ -21,7 +21,8 @@ def colour_of(entry: LogEntry) -> discord.Colour:
     """Grey for shadow rules, by sanction otherwise, blurple for plain deletes and alerts."""
     if entry.shadow:
         return discord.Colour.light_grey()
-    word = entry.title.split(" ", 1)[0].lower()
+    # Entries recorded before ``kind`` existed carry the sanction as the title's first word.
+    word = entry.kind or entry.title.split(" ", 1)[0].lower()
     return _SANCTION_COLOURS.get(word, discord.Colour.blurple())
 
 
