@@ -9,6 +9,7 @@ MESSAGES: dict[str, str] = {
     "auto.kicked": "{member} has been removed from the group: {reason}. (case #{case})",
     "auto.banned": "{member} has been banned ({duration}): {reason}. (case #{case})",
     "auto.warning": "{member}, this is a warning: {reason}",
+    "auto.warning_no_reason": "{member}, this is a warning from the moderators.",
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
     "auto.appeal_hint_telegram": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me.",
     # {duration} in rule replies: the sanction in words.

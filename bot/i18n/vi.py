@@ -8,6 +8,7 @@ MESSAGES: dict[str, str] = {
     "auto.kicked": "{member} đã bị mời ra khỏi nhóm: {reason}. (vụ #{case})",
     "auto.banned": "{member} đã bị cấm khỏi nhóm ({duration}): {reason}. (vụ #{case})",
     "auto.warning": "{member}, đây là lời cảnh cáo: {reason}",
+    "auto.warning_no_reason": "{member}, đây là lời cảnh cáo từ quản trị viên.",
     "auto.appeal_hint": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do.",
     "auto.appeal_hint_telegram": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
     "sanction.warn": "cảnh cáo",

@@ -368,7 +368,12 @@ class Executor:
                     {
                         "channel_id": intent.channel_id,
                         "reply_to": reply_to,
-                        "text": t("auto.warning", language, member=member, reason=reason),
+                        "text": t(
+                            "auto.warning" if reason else "auto.warning_no_reason",
+                            language,
+                            member=member,
+                            reason=reason,
+                        ),
                         "language": language,
                         "appeal": True,
                     },

@@ -23,6 +23,12 @@ async def test_warn_by_reply_records_a_case_with_a_strike(h: Harness) -> None:
     assert "be nice" in h.platform.done[0].args[2]
 
 
+async def test_warn_without_a_reason_reads_as_a_sentence(h: Harness) -> None:
+    await h.run("warn", "@bob")
+    (sent,) = [c for c in h.platform.done if c.method == "send_message"]
+    assert sent.args[2].startswith("Bob, this is a warning from the moderators.")
+
+
 async def test_mute_by_username_defaults_to_one_hour(h: Harness) -> None:
     reply = await h.run("mute", "@bob spamming links")
     assert reply.text == "Bob (@bob) is muted for 1 hour (case #1)."
