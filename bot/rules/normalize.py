@@ -1010,7 +1010,7 @@ class NormalizedText:
         if self._chunks is None:
             return None
         chunks, tables = self._chunks
-        if sum(map(tables.singles.__getitem__, chunks)) >= 2:
+        if tables.two_single_words(chunks):
             pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
             if pattern.Match(_to_bytes(self.text).translate(_B_CLASS_SINGLES)) is not None:
                 return None
@@ -1136,7 +1136,7 @@ class _ChunkTables:
     """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
-    __slots__ = ("kept", "seen", "singles", "special", "squeezed", "variant_only")
+    __slots__ = ("kept", "seen", "singles", "special", "squeezed", "variant_only", "with_singles")
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
@@ -1146,6 +1146,16 @@ class _ChunkTables:
         self.kept: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
+        self.with_singles: set[str] = set()  # the chunks with at least one (most have none)
+
+    def two_single_words(self, chunks: list[str]) -> bool:
+        """Whether these chunks hold two one-character search words or more. One set operation:
+        summing every chunk's count costs twice as much, and most chunks hold none."""
+        found = self.with_singles.intersection(chunks)
+        if len(found) != 1:
+            return bool(found)
+        (chunk,) = found
+        return self.singles[chunk] * chunks.count(chunk) >= 2
 
 
 _CHUNK_TABLES = _ChunkTables()
@@ -1176,6 +1186,8 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         words = b.translate(_B_SEARCH).decode("latin-1").split()
         tables.squeezed[chunk] = " ".join(map(Squeezed.squeeze, words))
         tables.singles[chunk] = list(map(len, words)).count(1)
+        if tables.singles[chunk]:
+            tables.with_singles.add(chunk)
     tables.seen.update(new)
     return tables
 
@@ -1216,7 +1228,7 @@ def _plain_forms(text: str, chunks: list[str], tables: _ChunkTables) -> SearchFo
     if "'" in text or "`" in text or "~" in text:
         literal = b.translate(_B_SEARCH_LIT).decode("latin-1")
     joined: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    if sum(map(tables.singles.__getitem__, chunks)) >= 2:
+    if tables.two_single_words(chunks):
         cls = b.translate(_B_CLASS_SPLIT)
         if _SPLIT_PRE.Match(cls) is not None:
             joined = tuple(_joined_runs(folded, cls))

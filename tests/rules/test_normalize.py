@@ -323,3 +323,19 @@ def test_class_searches_in_re2_agree_with_their_lookaround_spelling(cls: bytes) 
     ]
     for in_re2, lookaround, text in spellings:
         assert (in_re2.Match(text) is not None) == (re.search(lookaround, text) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "i", "2-1", "f.u", "hello", "x", "ok", "3pm", "b.c.d"]), max_size=12
+    )
+)
+def test_two_single_words_counts_as_the_sum_does(words: list[str]) -> None:
+    from bot.rules.normalize import _plain_pipeline
+
+    nt = _plain_pipeline(" ".join(words) or "-")
+    if nt is None or nt._chunks is None:
+        return
+    chunks, tables = nt._chunks
+    assert tables.two_single_words(chunks) == (sum(tables.singles[c] for c in chunks) >= 2)
