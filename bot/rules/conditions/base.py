@@ -149,6 +149,11 @@ def _lines(subject: Subject) -> int:
 def _capitals(subject: Subject) -> int:
     """At most this many capital letters: none in a lowercase text, else its length."""
     text = subject.message.text
+    nt = subject.nt
+    if nt.plain and nt.regex_text == text:
+        # Plain text that lowercasing leaves unchanged has no capital: one comparison of the text
+        # normalization already lowercased, not a test per character.
+        return 0
     return 0 if text.islower() else len(text)
 
 
