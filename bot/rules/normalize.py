@@ -1136,10 +1136,20 @@ class _ChunkTables:
     """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
-    __slots__ = ("kept", "seen", "singles", "special", "squeezed", "variant_only", "with_singles")
+    __slots__ = (
+        "kept",
+        "ordinary",
+        "seen",
+        "singles",
+        "special",
+        "squeezed",
+        "variant_only",
+        "with_singles",
+    )
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
+        self.ordinary: set[str] = set()  # seen and not special: lowercasing is all it needs
         self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
         # Special only for a leet variant (a mention: ``@name`` is also searched as ``aname``).
         self.variant_only: set[str] = set()
@@ -1188,6 +1198,7 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
+    tables.ordinary.update(new.difference(tables.special))
     tables.seen.update(new)
     return tables
 
@@ -1200,13 +1211,14 @@ def _plain_pipeline(text: str) -> NormalizedText | None:
     lower = text.lower()
     chunks = lower.split()
     tables = _CHUNK_TABLES
-    if not all(map(tables.seen.__contains__, chunks)):
-        tables = _learn_chunks(chunks)
     variant = None
-    if not tables.special.isdisjoint(chunks):
-        if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
-            return None
-        variant = _apply_leet(lower, entry=False)[1]
+    if not tables.ordinary.issuperset(chunks):  # else, the usual case: one set test
+        if not tables.seen.issuperset(chunks):
+            tables = _learn_chunks(chunks)
+        if not tables.special.isdisjoint(chunks):
+            if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
+                return None
+            variant = _apply_leet(lower, entry=False)[1]
     return NormalizedText(
         text,
         TextView(lower, range(len(text) + 1)),
