@@ -51,10 +51,16 @@ class Author:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """A Discord channel or a Telegram chat (``id`` as a string, ``name`` as shown)."""
+    """A Discord channel or a Telegram chat (``id`` as a string, ``name`` as shown).
+
+    ``thread_id`` is the Telegram forum topic the message was written in (``message_thread_id``
+    of a topic message), so the bot's answers stay in that topic; None in a chat without topics,
+    in the General topic, and on Discord (where a thread is a channel of its own).
+    """
 
     id: str
     name: str = ""
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,14 @@ class RecordingPlatform:
         self._record("delete_message", ref, reason)
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None:
-        self._record("send_message", community_id, channel_id, text, reply_to)
+        self._record("send_message", community_id, channel_id, text, reply_to, thread_id)
         return str(len(self.calls))
 
     async def mute(self, community_id: str, user_id: str, until: datetime, reason: str) -> datetime:

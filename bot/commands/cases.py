@@ -182,7 +182,7 @@ async def explain_text(req: Request, text: str, author: Author) -> str:
     message = Message(
         platform=inv.platform,
         community_id=inv.community_id,
-        channel=Channel(inv.channel_id),
+        channel=Channel(inv.channel_id, thread_id=inv.thread_id),
         message_id=inv.reply_to.message_id if inv.reply_to else "0",
         # Judged as an ordinary member's message, like ``modbot explain``: the question is what
         # the rules say about the text, not whether its author is exempt.

@@ -35,6 +35,7 @@ def _intent(req: Request, target: Author, actions: ActionSet, delete_seconds: in
         source="moderator",
         reason=req.args.get("reason") or "",
         channel_id=inv.channel_id,
+        thread_id=inv.thread_id,
         message_id=about.message_id if about else None,
         message_text=inv.reply_text if about else None,
         link=inv.reply_link if about else None,

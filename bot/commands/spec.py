@@ -126,6 +126,7 @@ class Invocation:
     channel_id: str
     invoker: Author
     text: str = ""
+    thread_id: str | None = None  # Telegram forum topic of the command (``Channel.thread_id``)
     options: Mapping[str, object] | None = None
     message_id: str | None = None
     reply_to: MessageRef | None = None

@@ -146,6 +146,7 @@ class Intent:
     shadow_alert: bool = False
     reason: str = ""
     channel_id: str | None = None
+    thread_id: str | None = None  # Telegram forum topic of the message (Channel.thread_id)
     message_id: str | None = None
     message_text: str | None = None
     link: str | None = None
@@ -361,13 +362,17 @@ class Executor:
         kind = sanction_kind(sanction)
         language = policy.language
         reply_to = None if a.delete else intent.message_id
+        # Where the case's posts go: the channel, and in a Telegram forum the member's topic
+        # (recorded only when there is one: older rows, without it, post as before).
+        where: dict[str, Any] = {"channel_id": intent.channel_id, "reply_to": reply_to}
+        if intent.thread_id:
+            where["thread_id"] = intent.thread_id
         if kind == "warn":
             acts.append(
                 case_store.ActionIntent(
                     "warn",
                     {
-                        "channel_id": intent.channel_id,
-                        "reply_to": reply_to,
+                        **where,
                         "text": t(
                             "auto.warning" if reason else "auto.warning_no_reason",
                             language,
@@ -400,8 +405,7 @@ class Executor:
                 case_store.ActionIntent(
                     "notice",
                     {
-                        "channel_id": intent.channel_id,
-                        "reply_to": reply_to,
+                        **where,
                         "message": NOTICE_MESSAGES[kind],
                         "language": language,
                         "values": {
@@ -426,8 +430,7 @@ class Executor:
                 case_store.ActionIntent(
                     "reply",
                     {
-                        "channel_id": intent.channel_id,
-                        "reply_to": reply_to,
+                        **where,
                         "text": text,
                     },
                 )
@@ -1054,6 +1057,7 @@ async def _dispatch(
             params["channel_id"],
             post_text(params, case_id, str(platform.name)),
             params.get("reply_to"),
+            params.get("thread_id"),  # absent from rows recorded before topics were kept
         )
     if kind == "mute":
         until = from_ts(params["until"])

@@ -442,6 +442,7 @@ def intent_from(decision: Decision, now: datetime, ruleset: RuleSet | None = Non
         shadow_alert=decision.shadow_actions.alert,
         reason="; ".join(dict.fromkeys(reasons)),
         channel_id=msg.channel.id,
+        thread_id=msg.channel.thread_id,
         message_id=msg.message_id,
         message_text=msg.text,
         link=msg.link,

@@ -55,7 +55,8 @@ class Platform(Protocol):
     """What the executor and the commands need from a chat platform.
 
     Every method raises ``PlatformError`` on failure. ``mute`` returns the time the restriction
-    really ends (Discord caps timeouts at 28 days).
+    really ends (Discord caps timeouts at 28 days). ``send_message``'s ``thread_id`` is the
+    channel's topic (``Channel.thread_id``: Telegram forum topics; platforms without them ignore it).
     """
 
     name: PlatformName
@@ -63,7 +64,12 @@ class Platform(Protocol):
     async def delete_message(self, ref: MessageRef, reason: str) -> None: ...
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None: ...
 
     async def mute(

@@ -45,7 +45,12 @@ class ConsolePlatform:
         self._say(f"delete message {ref.message_id} ({reason})")
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None:
         self._say(f"say: {text}")
         return None

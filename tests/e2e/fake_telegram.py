@@ -106,10 +106,16 @@ class FakeChat:
     restricted: dict[int, tuple[dict[str, Any], int]] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     sent: list[dict[str, Any]] = field(default_factory=list)
+    # Forum topics (``message_thread_id``s) of a supergroup with topics; empty: no topics.
+    topics: set[int] = field(default_factory=set)
+
+    @property
+    def is_forum(self) -> bool:
+        return bool(self.topics)
 
     @property
     def ptb(self) -> Chat:
-        return Chat(self.id, self.type, title=self.title)
+        return Chat(self.id, self.type, title=self.title, is_forum=self.is_forum or None)
 
 
 class FakeTelegram:
@@ -231,9 +237,14 @@ class FakeTelegram:
         *,
         edited: bool = False,
         channel_post: bool = False,
+        topic: int | None = None,
         **fields: Any,
     ) -> Update:
-        """An update carrying a message (or an edit, or a channel post) in ``chat_id``."""
+        """An update carrying a message (or an edit, or a channel post) in ``chat_id``; with
+        ``topic``, written in that forum topic (the chat becomes a forum with it)."""
+        if topic is not None:
+            self.chat(chat_id).topics.add(topic)
+            fields |= {"message_thread_id": topic, "is_topic_message": True}
         chat = self.chat(chat_id).ptb
         now = datetime.now(UTC)
         if text and text.startswith("/") and "entities" not in fields:
@@ -416,6 +427,13 @@ class FakeTelegram:
             chat, sent = group.ptb, group.sent
         else:
             chat, sent = private, self.private.setdefault(private.id, [])
+        topic = params.get("message_thread_id")
+        if topic is not None:
+            if private is not None or not group.is_forum:
+                self.violations.append(f"sendMessage message_thread_id={topic} outside a forum")
+                return Fault(400, "Bad Request: message thread not found")
+            if topic not in group.topics:
+                return Fault(400, "Bad Request: message thread not found")
         text = str(params.get("text", ""))
         if params.get("parse_mode") == "HTML":
             text = html.unescape(re.sub(r"<[^>]*>", "", text))  # what Telegram counts
@@ -428,6 +446,8 @@ class FakeTelegram:
             chat,
             from_user=self.me,
             text=str(params.get("text", "")),
+            message_thread_id=topic,
+            is_topic_message=True if topic is not None else None,
         )
         data = msg.to_dict()
         sent.append(data | {"parse_mode": params.get("parse_mode")})

@@ -201,6 +201,29 @@ async def test_pending_for_an_absent_platform_waits_for_it(db: Database) -> None
     assert p.methods() == ["delete_message", "post_log"]
 
 
+async def test_posts_keep_the_members_topic(db: Database) -> None:
+    """A Telegram forum topic goes with every post of the case (recorded, then sent); a case
+    without one records no ``thread_id`` at all, like the rows written before topics were kept."""
+    p = RecordingPlatform()
+    ex = make(db, p)
+    replies = frozenset({Reply("{member}, no ads", "ads")})
+    mute = Step(1, Mute(timedelta(hours=1)))
+    policy = Policy(ladder=(mute,), strikes_expire=timedelta(days=30))
+    topic = await ex.execute(intent(ActionSet(strikes=1, replies=replies), thread_id="42"), policy)
+    posts = [c for c in p.done if c.method == "send_message"]
+    assert [c.args[4] for c in posts] == ["42", "42"]  # the notice and the reply
+    case = await cases.get_case(db, topic.case_id)
+    assert case is not None
+    kept = {a.kind: a.params.get("thread_id") for a in case.actions if a.kind != "log"}
+    assert kept == {"mute": None, "notice": "42", "reply": "42"}
+    general = await ex.execute(
+        intent(ActionSet(replies=replies), member=Author("43", "ann"), msg="m2"), POLICY
+    )
+    assert p.done[-1].method == "send_message" and p.done[-1].args[4] is None
+    case = await cases.get_case(db, general.case_id)
+    assert case is not None and all("thread_id" not in a.params for a in case.actions)
+
+
 async def test_replies_and_shadow_alert(db: Database) -> None:
     p = RecordingPlatform()
     ex = make(db, p)
@@ -282,10 +305,15 @@ class SlowPosts(RecordingPlatform):
         self.gate = asyncio.Event()
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None:
         await self.gate.wait()
-        return await super().send_message(community_id, channel_id, text, reply_to)
+        return await super().send_message(community_id, channel_id, text, reply_to, thread_id)
 
     async def post_log(self, community_id: str, entry: object) -> None:
         await self.gate.wait()

@@ -426,8 +426,14 @@ class DiscordPlatform:
         return []
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None:
+        # ``thread_id`` is Telegram's forum topic; a Discord thread is a channel of its own.
         channel = self.client.get_partial_messageable(int(channel_id), guild_id=int(community_id))
         reference = None
         if reply_to is not None:

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.events import Event, PlatformName
-from bot.platforms.base import LogEntry, MessageRef
+from bot.platforms.base import FailureKind, LogEntry, MessageRef, PlatformError
 from bot.platforms.logbatch import Limits, LogBatcher
 from bot.platforms.telegram.admins import AdminCache, ChatStaff
 from bot.platforms.telegram.convert import group_message, member_event, message_event
@@ -66,6 +66,9 @@ LOG_FLUSH_TIMEOUT = 1.0
 # Telegram counts offsets, which is never less than the characters).
 LOG_SEPARATOR = "\n\n"
 _TAG = re.compile(r"<[^>]*>")
+# Telegram's answers when a forum topic cannot be posted in ("message thread not found",
+# "TOPIC_CLOSED", "TOPIC_DELETED"...): the post then goes to General.
+_TOPIC_GONE = re.compile(r"thread|topic", re.IGNORECASE)
 LOG_LIMITS = Limits(entries=50, size=MessageLimit.MAX_TEXT_LENGTH, separator=len(LOG_SEPARATOR))
 
 
@@ -296,24 +299,53 @@ class TelegramPlatform:
         await call(self.app.bot.delete_message(int(ref.channel_id), int(ref.message_id)))
 
     async def send_message(
-        self, community_id: str, channel_id: str, text: str, reply_to: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        text: str,
+        reply_to: str | None = None,
+        thread_id: str | None = None,
     ) -> str | None:
-        return await self._send(int(channel_id or community_id), text_html(text), reply_to)
+        return await self._send(
+            int(channel_id or community_id), text_html(text), reply_to, thread_id
+        )
 
-    async def _send(self, chat_id: int, html: str, reply_to: str | None = None) -> str:
+    async def _send(
+        self, chat_id: int, html: str, reply_to: str | None = None, thread_id: str | None = None
+    ) -> str:
+        """Post ``html`` in ``chat_id``, in forum topic ``thread_id`` when given (the member's
+        topic: without it, a post whose replied-to message is gone lands in General). A topic
+        that is gone or closed to the bot gets the post in General rather than nowhere."""
         reply = (
             ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
         )
-        sent = await call(
+        topic = int(thread_id) if thread_id and thread_id.lstrip("-").isdigit() else None
+        try:
+            sent = await self._post(chat_id, html, reply, topic)
+        except PlatformError as exc:
+            if (
+                topic is None
+                or exc.kind is not FailureKind.INVALID
+                or not _TOPIC_GONE.search(exc.message)
+            ):
+                raise
+            log.info("topic_unavailable", chat=chat_id, topic=topic, error=exc.message[:200])
+            sent = await self._post(chat_id, html, reply, None)
+        return str(sent.message_id)
+
+    async def _post(
+        self, chat_id: int, html: str, reply: ReplyParameters | None, topic: int | None
+    ) -> Any:
+        return await call(
             self.app.bot.send_message(
                 chat_id,
                 html,
                 parse_mode=ParseMode.HTML,
                 reply_parameters=reply,
+                message_thread_id=topic,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        return str(sent.message_id)
 
     def _restriction_end(self, until: datetime) -> datetime:
         return max(_aware(until), self.clock() + _MIN_RESTRICTION)

@@ -29,7 +29,7 @@ from bot.commands.spec import mention
 from bot.events import Author, MessageRef, PlatformName
 from bot.i18n import CATALOGUES, t
 from bot.platforms.base import FailureKind, PlatformError
-from bot.platforms.telegram.convert import author_of, command_name
+from bot.platforms.telegram.convert import author_of, command_name, topic_of
 from bot.platforms.telegram.errors import call
 from bot.platforms.telegram.render import text_html
 from bot.storage import members as member_store
@@ -182,6 +182,7 @@ class TelegramCommands:
             channel_id=str(chat.id),
             invoker=invoker,
             text=parts[1] if len(parts) > 1 else "",
+            thread_id=topic_of(msg),
             message_id=str(msg.message_id),
             reply_to=(
                 MessageRef(
@@ -343,8 +344,9 @@ class TelegramCommands:
             log.info("telegram_command_not_deleted", chat=msg.chat.id, error=exc.message)
 
     async def _answer_in_group(self, msg: TgMessage, reply: Reply) -> None:
-        """Answer in the group, as a reply to the command."""
+        """Answer in the group, as a reply to the command, in its forum topic if any."""
         chat_id = msg.chat.id
+        topic = topic_of(msg)
         bot = self.platform.app.bot
         params = ReplyParameters(msg.message_id, allow_sending_without_reply=True)
         try:
@@ -356,12 +358,13 @@ class TelegramCommands:
                         caption=text_html(reply.text[:_MAX_CAPTION]),
                         parse_mode=ParseMode.HTML,
                         reply_parameters=params,
+                        message_thread_id=int(topic) if topic else None,
                         filename=reply.filename,
                     )
                 )
                 return
             await self.platform._send(
-                chat_id, text_html(reply.text[:_MAX_TEXT]), str(msg.message_id)
+                chat_id, text_html(reply.text[:_MAX_TEXT]), str(msg.message_id), topic
             )
         except PlatformError as exc:
             log.warning("telegram_command_answer_failed", chat=chat_id, error=exc.message)

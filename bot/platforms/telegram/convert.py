@@ -40,6 +40,15 @@ def group_message(update: Update) -> TgMessage | None:
     return msg
 
 
+def topic_of(msg: TgMessage) -> str | None:
+    """The forum topic a message was written in (its ``message_thread_id``), so answers stay
+    there; None in the General topic and outside forums (where ``message_thread_id`` may name a
+    reply thread, which is not a place to post in)."""
+    if msg.is_topic_message and msg.message_thread_id:
+        return str(msg.message_thread_id)
+    return None
+
+
 def command_name(msg: TgMessage) -> str | None:
     """``"ban"`` for ``/ban@modbot x``: a bot command at the very start of the text."""
     if not msg.text or not msg.entities:
@@ -99,7 +108,7 @@ def message_event(
     return Message(
         platform=P.TELEGRAM,
         community_id=str(chat.id),
-        channel=Channel(str(chat.id), chat.title or ""),
+        channel=Channel(str(chat.id), chat.title or "", topic_of(msg)),
         message_id=str(msg.message_id),
         author=author,
         text=text,
