@@ -878,19 +878,11 @@ class Executor:
             reason=reason,
             moderator=moderator,
         )
-        verdict = can_act(
-            Subject(moderator.id, privilege_of(moderator, policy.moderator_roles)),
-            Subject(member.id, Privilege.MEMBER),  # lifting a sanction never harms the target
-        )
         async with self.db.transaction() as tx:
             cpk, mpk, case_id, (aid,) = await self._insert_moderator_case(
                 tx, intent, [case_store.ActionIntent(kind, {})]
             )
-            refused = verdict if isinstance(verdict, Refused) else None
-            if refused is not None:
-                await case_store.mark_action(tx, aid, case_store.REFUSED, now, refused.detail)
-            else:
-                await reversal_store.cancel(tx, cpk, mpk, kind, now)
+            refused = await _record_lift(tx, cpk, mpk, aid, kind, moderator, member.id, policy, now)
         self._remember(intent, cpk, mpk)
         esc = escalate(0, 0, None, ())
         if refused is not None:
@@ -967,10 +959,6 @@ class Executor:
             why = t("cmd.pardon_lift_reason", policy.language, case=case.id)
             why += f": {reason}" if reason else ""
             if lifting is not None:
-                verdict = can_act(
-                    Subject(moderator.id, privilege_of(moderator, policy.moderator_roles)),
-                    Subject(case.user_id, Privilege.MEMBER),  # lifting never harms the target
-                )
                 lift_case, (aid,) = await case_store.insert_case(
                     tx,
                     case_store.NewCase(
@@ -984,11 +972,17 @@ class Executor:
                     ),
                     [case_store.ActionIntent(lifting, {})],
                 )
-                if isinstance(verdict, Refused):
-                    refused = verdict
-                    await case_store.mark_action(tx, aid, case_store.REFUSED, now, verdict.detail)
-                else:
-                    await reversal_store.cancel(tx, case.community_pk, case.member_pk, lifting, now)
+                refused = await _record_lift(
+                    tx,
+                    case.community_pk,
+                    case.member_pk,
+                    aid,
+                    lifting,
+                    moderator,
+                    case.user_id,
+                    policy,
+                    now,
+                )
         kept = in_force if in_force is not None and in_force != case.id else None
         log.info(
             "case_pardoned",
@@ -1016,6 +1010,30 @@ class Executor:
             lift_case,
         )
         return Pardon(True, kind, lift_case, action)
+
+
+async def _record_lift(
+    tx: Tx,
+    cpk: int,
+    mpk: int,
+    action_id: int,
+    kind: str,
+    moderator: Author,
+    member_id: str,
+    policy: Policy,
+    now: datetime,
+) -> Refused | None:
+    """In the transaction that recorded an unmute/unban: refuse it (marked so) when the moderator
+    may not act, else cancel the scheduled reversal it makes pointless. The refusal, or None."""
+    verdict = can_act(
+        Subject(moderator.id, privilege_of(moderator, policy.moderator_roles)),
+        Subject(member_id, Privilege.MEMBER),  # lifting a sanction never harms the target
+    )
+    if isinstance(verdict, Refused):
+        await case_store.mark_action(tx, action_id, case_store.REFUSED, now, verdict.detail)
+        return verdict
+    await reversal_store.cancel(tx, cpk, mpk, kind, now)
+    return None
 
 
 def render_template(template: str, **values: str) -> str:
