@@ -27,10 +27,12 @@ class History:
         self.max_window = max_window
         self.max_per_member = max_per_member
         self.max_members = max_members
-        self._members: OrderedDict[MemberKey, deque[tuple[datetime, str]]] = OrderedDict()
-        # How many entries of each member's window hold each text: a bound of every
-        # ``count_same_since`` that one lookup gives (most texts are in a window once).
-        self._texts: dict[tuple[MemberKey, str], int] = {}
+        # Per member: the window (time, text) oldest first, and how many of its entries hold each
+        # text (a bound of every ``count_same_since`` that one lookup gives: most texts are in a
+        # window once). Kept together so forgetting a member is one step and no composite key is
+        # built per message.
+        self._members: OrderedDict[MemberKey, tuple[deque[tuple[datetime, str]], dict[str, int]]]
+        self._members = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._members)
@@ -38,15 +40,16 @@ class History:
     def record(self, member: MemberKey, when: datetime, text_key: str) -> None:
         """Add one message (``text_key`` is its normalized text, for duplicates)."""
         members = self._members
-        window = members.get(member)
-        if window is None:
-            window = members[member] = deque()
+        found = members.get(member)
+        if found is None:
+            window, texts = members[member] = (deque(), {})
             if len(members) > self.max_members:
-                self._forget(*members.popitem(last=False))
+                members.popitem(last=False)
         else:
             members.move_to_end(member)
+            window, texts = found
         if len(window) == self.max_per_member:
-            self._drop(member, window.popleft())  # the oldest by time: the window is in order
+            _drop(texts, window.popleft()[1])  # the oldest by time: the window is in order
         if window and when < window[-1][0]:
             at = len(window)
             while at > 0 and window[at - 1][0] > when:
@@ -54,39 +57,32 @@ class History:
             window.insert(at, (when, text_key))
         else:
             window.append((when, text_key))
-        texts = self._texts
-        key = (member, text_key)
-        texts[key] = texts.get(key, 0) + 1
+        texts[text_key] = texts.get(text_key, 0) + 1
         horizon = when - self.max_window
         while window[0][0] < horizon:  # never empties it: this message is within the horizon
-            self._drop(member, window.popleft())
+            _drop(texts, window.popleft()[1])
 
-    def _drop(self, member: MemberKey, entry: tuple[datetime, str]) -> None:
-        key = (member, entry[1])
-        left = self._texts[key] - 1
-        if left:
-            self._texts[key] = left
-        else:
-            del self._texts[key]
-
-    def _forget(self, member: MemberKey, window: deque[tuple[datetime, str]]) -> None:
-        for entry in window:
-            self._drop(member, entry)
+    def window(self, member: MemberKey) -> tuple[tuple[datetime, str], ...]:
+        """The member's kept messages (time, text key), oldest first."""
+        found = self._members.get(member)
+        return () if found is None else tuple(found[0])
 
     def size(self, member: MemberKey) -> int:
         """Messages from ``member`` kept in the window (an upper bound of every count below)."""
-        window = self._members.get(member)
-        return 0 if window is None else len(window)
+        found = self._members.get(member)
+        return 0 if found is None else len(found[0])
 
     def same_text(self, member: MemberKey, text_key: str) -> int:
         """Messages from ``member`` with this text kept in the window (a bound of the count below)."""
-        return self._texts.get((member, text_key), 0)
+        found = self._members.get(member)
+        return 0 if found is None else found[1].get(text_key, 0)
 
     def count_since(self, member: MemberKey, since: datetime) -> int:
         """Messages from ``member`` at or after ``since``."""
-        window = self._members.get(member)
-        if not window:
+        found = self._members.get(member)
+        if found is None:
             return 0
+        window = found[0]
         count = 0
         for when, _ in reversed(window):
             if when < since:
@@ -99,14 +95,18 @@ class History:
         order, so it holds when the ``count``-th newest entry is at or after ``since``."""
         if count <= 0:
             return True
-        window = self._members.get(member)
-        return window is not None and len(window) >= count and window[-count][0] >= since
+        found = self._members.get(member)
+        if found is None:
+            return False
+        window = found[0]
+        return len(window) >= count and window[-count][0] >= since
 
     def count_same_since(self, member: MemberKey, text_key: str, since: datetime) -> int:
         """Messages from ``member`` with this exact normalized text at or after ``since``."""
-        window = self._members.get(member)
-        if not window:
+        found = self._members.get(member)
+        if found is None or text_key not in found[1]:
             return 0
+        window = found[0]
         count = 0
         for when, key in reversed(window):
             if when < since:
@@ -114,3 +114,11 @@ class History:
             if key == text_key:
                 count += 1
         return count
+
+
+def _drop(texts: dict[str, int], text_key: str) -> None:
+    left = texts[text_key] - 1
+    if left:
+        texts[text_key] = left
+    else:
+        del texts[text_key]

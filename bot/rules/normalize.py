@@ -76,7 +76,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, chain, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import re2
 
@@ -888,7 +888,9 @@ class NormalizedText:
     _nfkc: str | None = None
     _forms: SearchForms | None = None
     _strict: list[tuple[int, int, bool]] | None = None
-    memo: dict[object, object] | None = None  # what a rule set derived from this text (its hits)
+    # What the last rule set to decide this text derived from it: (that rule set's key, its index
+    # hits, its RE2 set hits). A repeated text is searched once.
+    memo: tuple[object, Any, Any] | None = None
 
     def __init__(
         self,

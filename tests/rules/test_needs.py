@@ -169,10 +169,11 @@ def test_same_text_counts_the_texts_in_each_members_window(
         history.record(("discord", "c", str(member)), T0 + timedelta(seconds=delta), text)
     for member in range(4):
         key = ("discord", "c", str(member))
-        window = history._members.get(key, ())
+        window = history.window(key)
         assert history.size(key) == len(window) <= 5
         for text in ("a", "b", "c"):
             kept = sum(1 for _, t in window if t == text)
             assert history.same_text(key, text) == kept
             assert history.count_same_since(key, text, T0 - timedelta(days=1)) == kept
-    assert len(history._texts) == len({(k, t) for k, w in history._members.items() for _, t in w})
+    for window, texts in history._members.values():  # no count kept for a text gone from it
+        assert texts == {t: sum(1 for _, u in window if u == t) for _, t in window}

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from bot.events import Message
@@ -24,17 +25,21 @@ class Match:
     matched: str = ""
 
 
+_NO_WORD_HITS: Mapping[Hashable, list[WordHit]] = MappingProxyType({})
+_NO_REGEX_HITS: frozenset[int] = frozenset()
+
+
 class Subject:
     """One message under evaluation, with everything derived from it computed at most once."""
 
     __slots__ = (
-        "_key",
         "_links",
-        "_member",
-        "_nt",
         "ctx",
+        "member_key",
         "message",
+        "nt",
         "regex_hits",
+        "text_key",
         "word_hits",
     )
 
@@ -46,35 +51,18 @@ class Subject:
     ) -> None:
         self.message = message
         self.ctx = ctx
-        self._nt = nt
-        self.word_hits: Mapping[Hashable, list[WordHit]] = {}
-        self.regex_hits: frozenset[int] = frozenset()
+        #: The normalized text of the message.
+        self.nt = nt if nt is not None else normalize(message.text)
+        #: The history key of the message's author: (platform, community, member).
+        self.member_key = (str(message.platform), message.community_id, message.author.id)
+        #: The text as ``duplicates`` and the history compare it: normalized, runs of whitespace
+        #: as one space.
+        self.text_key = self.nt.words_joined()
+        # Set by the engine from the rule set's word index and RE2 set; shared constants until then
+        # (most messages have no hit, and building empty containers for each would cost more).
+        self.word_hits = _NO_WORD_HITS
+        self.regex_hits = _NO_REGEX_HITS
         self._links: tuple[TextView | None, tuple[Scanned, ...]] | None = None
-        self._key: str | None = None
-        self._member: tuple[str, str, str] | None = None
-
-    @property
-    def nt(self) -> NormalizedText:
-        """The normalized text of the message."""
-        if self._nt is None:
-            self._nt = normalize(self.message.text)
-        return self._nt
-
-    @property
-    def member_key(self) -> tuple[str, str, str]:
-        """The history key of the message's author: (platform, community, member)."""
-        if self._member is None:
-            m = self.message
-            self._member = (str(m.platform), m.community_id, m.author.id)
-        return self._member
-
-    @property
-    def text_key(self) -> str:
-        """The message's text as ``duplicates`` and the history compare it: normalized, runs of
-        whitespace as one space."""
-        if self._key is None:
-            self._key = self.nt.words_joined()
-        return self._key
 
     def links(self) -> tuple[TextView | None, tuple[Scanned, ...]]:
         """The links view (None when it cannot hold a link) and the links in it, scanned once for
