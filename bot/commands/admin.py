@@ -155,6 +155,7 @@ async def stats(req: Request) -> Reply:
         req.t("stats.activity", messages=messages, joined=joined, left=left),
         req.t("stats.cases", cases=summary.cases - summary.shadow_cases, pardoned=summary.pardoned),
         req.t("stats.strikes", strikes=strikes, members=members),
+        req.t("stats.reports", received=summary.reports, open=summary.open_reports),
     ]
     if summary.sanctions:
         shown = ", ".join(f"{k} {v}" for k, v in sorted(summary.sanctions.items()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from bot.commands.reports import report_lines
 from bot.commands.spec import Command, Kind, Param, Reply, Request, mention, usage_key
 from bot.events import Author, Channel, Message
 from bot.moderation.executor import Pardon
@@ -88,6 +89,7 @@ async def list_cases(req: Request) -> Reply:
     notes = await member_store.list_notes(req.ctx.db, record.id, limit=5)
     for note in notes:
         lines.append(req.t("cases.note", author=note.author_name, text=note.text))
+    lines += await report_lines(req, record.id)
     return Reply("\n".join(lines), ephemeral=True)
 
 

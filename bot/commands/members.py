@@ -1,9 +1,10 @@
-"""Commands for every member: rules, report, appeal, mycases."""
+"""Commands for every member: rules, report (its body in ``reports.py``), appeal, mycases."""
 
 from __future__ import annotations
 
 from bot.commands.cases import LIST_LIMIT, case_line
-from bot.commands.spec import Command, Kind, Param, Reply, Request, mention, usage_key
+from bot.commands.reports import report
+from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
 from bot.moderation.permissions import Privilege
 from bot.platforms.base import LogEntry
 from bot.storage import appeals as appeal_store
@@ -20,39 +21,6 @@ async def rules(req: Request) -> Reply:
     lines = [req.t("rules.header", community=name)]
     lines += [f"{n}. {g}" for n, g in enumerate(community.guidelines, 1)]
     return Reply("\n".join(lines))
-
-
-async def report(req: Request) -> Reply:
-    """Send a replied-to message (or a message link) to the moderators' log channel."""
-    inv = req.inv
-    note = req.args.get("message") or ""
-    if inv.reply_author is None and not note:
-        return Reply(req.t(usage_key(inv, "cmd.report_usage")), ephemeral=True)
-    log_channels = req.ctx.ruleset.channels.log.items()
-    if not any(channel for platform, channel in log_channels if platform == inv.platform):
-        # Reports go only to the log channel: without one, saying "the moderators have been told"
-        # would be untrue.
-        return Reply(req.t("cmd.report_no_log"), ephemeral=True)
-    about = inv.reply_author
-    excerpt = (inv.reply_text or "")[:300]
-    await req.ctx.platform.post_log(
-        inv.community_id,
-        LogEntry(
-            title=req.t("act.report"),
-            body=req.t(
-                "log.report",
-                reporter=mention(inv.invoker),
-                member=mention(about) if about else "?",
-                excerpt=excerpt or note,
-            ),
-            member_id=about.id if about else "",
-            member_name=about.name if about else "",
-            excerpt=excerpt,
-            link=inv.reply_link or (note if note.startswith("http") else None),
-            fields=((req.t("field.note"), note),) if note and excerpt else (),
-        ),
-    )
-    return Reply(req.t("cmd.reported"), ephemeral=True)
 
 
 async def appeal(req: Request) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.commands.reports import resolve_by_case
 from bot.commands.spec import Command, Kind, Param, Reply, Request, mention
 from bot.events import Author
 from bot.i18n import human_duration
@@ -72,11 +73,22 @@ async def _sanction(
 ) -> Reply:
     target: Author = req.args["member"]
     actions = ActionSet(strikes=strikes, sanction=sanction)
-    outcome = await req.ctx.executor.execute(
-        _intent(req, target, actions, delete_seconds), req.ctx.pipeline.policy
-    )
+    intent = _intent(req, target, actions, delete_seconds)
+    outcome = await req.ctx.executor.execute(intent, req.ctx.pipeline.policy)
+    if _carried_out(outcome, kind):
+        about = req.inv.reply_to if intent.message_id else None
+        message = (about.channel_id, about.message_id) if about else None
+        await resolve_by_case(req, target, outcome.case_id, kind, message)
     duration = getattr(sanction, "duration", None)
     return _result(req, outcome, target, kind, duration=human_duration(duration, req.lang))
+
+
+def _carried_out(outcome: Outcome, kind: str) -> bool:
+    """The case's sanction was carried out, or waits to be (pending): not refused, not failed."""
+    if outcome.refused is not None:
+        return False
+    done = (case_store.DONE, case_store.PENDING)
+    return any(a.kind == kind and a.status in done for a in outcome.actions)
 
 
 async def warn(req: Request) -> Reply:

@@ -183,4 +183,16 @@ MESSAGES: dict[str, str] = {
     "tg.private_failed": "{member}, I could not send you the answer to /{command} privately just now. Please try again in a moment.",
     "tg.start": "Hello! Use my commands in the group; answers meant only for you will arrive here, and here you can use /appeal and /mycases.",
     "tg.private_group_only": "/{command} works only in the group. Here I answer {direct}.",
+    # Reports (bot/commands/reports.py).
+    "log.report_title": "Report #{report}",
+    "cmd.report_recorded": "Thanks, your report is recorded; the moderators will see it.",
+    "cmd.report_duplicate": "You have already reported this (report #{report}); the moderators have it.",
+    "cmd.report_limit": "You have made {count} reports in the last {window}. Please wait {wait} before reporting again.",
+    "cases.reports": "Reports about them: {count} ({open} open)",
+    "cases.report": "Report #{report}",
+    "cases.report_by": "by {reporter}",
+    "cases.report_open": "open",
+    "cases.report_resolved": "resolved: {outcome}",
+    "cases.report_resolved_case": "resolved: {outcome} (case #{case})",
+    "stats.reports": "Reports: {received} received, {open} open",
 }

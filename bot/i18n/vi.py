@@ -178,4 +178,16 @@ MESSAGES: dict[str, str] = {
     "tg.private_failed": "{member}, bot chưa gửi được câu trả lời cho /{command} vào tin nhắn riêng của bạn. Bạn thử lại sau ít phút nhé.",
     "tg.start": "Xin chào! Hãy dùng lệnh của bot trong nhóm; câu trả lời chỉ dành cho bạn sẽ được gửi vào đây, và ở đây bạn có thể dùng /appeal và /mycases.",
     "tg.private_group_only": "/{command} chỉ dùng được trong nhóm. Ở đây bot trả lời {direct}.",
+    # Reports (bot/commands/reports.py).
+    "log.report_title": "Báo cáo #{report}",
+    "cmd.report_recorded": "Cảm ơn bạn, báo cáo đã được ghi lại; quản trị viên sẽ xem.",
+    "cmd.report_duplicate": "Bạn đã báo cáo nội dung này rồi (báo cáo #{report}); quản trị viên đã nhận được.",
+    "cmd.report_limit": "Bạn đã gửi {count} báo cáo trong {window} qua. Hãy đợi {wait} rồi hẵng báo cáo tiếp nhé.",
+    "cases.reports": "Bị báo cáo: {count} lần ({open} chưa xử lý)",
+    "cases.report": "Báo cáo #{report}",
+    "cases.report_by": "của {reporter}",
+    "cases.report_open": "chưa xử lý",
+    "cases.report_resolved": "đã xử lý: {outcome}",
+    "cases.report_resolved_case": "đã xử lý: {outcome} (vụ #{case})",
+    "stats.reports": "Báo cáo: nhận {received}, chưa xử lý {open}",
 }

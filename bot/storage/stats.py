@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.storage import Reader, to_ts
+from bot.storage import Reader, reports, to_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,8 @@ class Stats:
     actions: dict[str, int] = field(default_factory=dict)  # status -> actions
     members_seen: int = 0
     members_joined: int = 0
+    reports: int = 0  # members' reports received since then
+    open_reports: int = 0  # reports not resolved yet, however old
 
 
 async def community_stats(db: Reader, platform: str, community_id: str, since: datetime) -> Stats:
@@ -57,6 +59,8 @@ async def community_stats(db: Reader, platform: str, community_id: str, since: d
         (ts, ts, pk),
     )
     seen, joined = (members[0], members[1]) if members else (0, 0)
+    received = await reports.count_reports(db, community_pk=pk, since=since)
+    still_open = await reports.count_reports(db, community_pk=pk, open_only=True)
     return Stats(
         cases=len(cases),
         shadow_cases=shadow,
@@ -66,4 +70,6 @@ async def community_stats(db: Reader, platform: str, community_id: str, since: d
         actions={status: n for status, n in actions},
         members_seen=int(seen or 0),
         members_joined=int(joined or 0),
+        reports=received,
+        open_reports=still_open,
     )

@@ -1,8 +1,6 @@
-"""rules, report, appeal, mycases through dispatch(); appeal then pardon."""
+"""rules, appeal, mycases through dispatch(); appeal then pardon (report: test_reports.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -21,25 +19,6 @@ async def test_rules_lists_the_guidelines(h: Harness) -> None:
 @pytest.mark.parametrize("lang", ["vi"])
 async def test_rules_in_vietnamese(h: Harness) -> None:
     assert (await h.run("rules", by=ALICE)).text.startswith("Nội quy của Test group:")
-
-
-async def test_report_a_replied_message_goes_to_the_log(h: Harness) -> None:
-    msg = await h.say("buy cheap followers", who=BOB, mid="10")
-    reply = await h.run("report", "spam", by=ALICE, reply=msg)
-    assert reply.ephemeral and reply.text == "Thanks, the moderators have been told."
-    entry = h.platform.logs[-1]
-    assert entry.title == "Report" and entry.member_id == BOB.id
-    assert entry.excerpt == "buy cheap followers" and entry.link == "https://t.me/c/100/10"
-    assert "Alice (@alice)" in entry.body
-    assert h.sanctions() == []
-
-
-async def test_report_by_link_and_without_anything(h: Harness) -> None:
-    reply = await h.run("report", "https://t.me/c/100/10", by=ALICE)
-    assert reply.text == "Thanks, the moderators have been told."
-    assert h.platform.logs[-1].link == "https://t.me/c/100/10"
-    reply = await h.run("report", by=ALICE)
-    assert reply.ephemeral and reply.text.startswith("Reply to the message you want to report")
 
 
 async def test_appeal_then_pardon_removes_the_strikes_and_tells_the_member(h: Harness) -> None:
@@ -76,24 +55,6 @@ async def test_mycases(h: Harness) -> None:
     assert reply.ephemeral and lines[0] == "Your active strikes: 1"
     assert lines[1].startswith("#1 ") and "swearing" in lines[1]
     assert lines[-1].startswith("To appeal a case")
-
-
-async def test_report_without_a_log_channel_says_so(tmp_path: Path) -> None:
-    """A report goes only to the log channel: without one the member is not told it was passed on."""
-    from tests.commands.conftest import RULES, open_harness
-
-    rules = RULES.format(lang="en").replace('channels: {log: {telegram: "-200"}}\n', "")
-    h = await open_harness(tmp_path, rules)
-    try:
-        msg = await h.say("buy cheap followers", who=BOB, mid="10")
-        reply = await h.run("report", "spam", by=ALICE, reply=msg)
-        assert reply.ephemeral
-        assert reply.text == (
-            "This community has no log channel for reports yet: please tell a moderator directly."
-        )
-        assert h.platform.logs == []
-    finally:
-        await h.db.close()
 
 
 def _direct(command: str, text: str, by: Author, platform: PlatformName) -> Invocation:

@@ -23,6 +23,7 @@ from bot.platforms.discord import DiscordPlatform
 from bot.rules import load_rules
 from bot.storage import Database
 from bot.storage import cases as case_store
+from bot.storage import reports as report_store
 from tests.e2e.fake_discord import (
     APP_ID,
     GENERAL_ID,
@@ -542,7 +543,10 @@ async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
     r = await fake.answer(await fake.invoke(alice, "report", message=link))
     assert r.ephemeral and r.content == "Thanks, the moderators have been told."
     (post,) = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages")
-    assert post.json["embeds"][0]["title"] == "Report"
+    assert post.json["embeds"][0]["title"] == "Report #1"
+    (report,) = await report_store.list_reports(bot.db)
+    assert (report.channel_id, report.message_id, report.link) == (str(GENERAL_ID), "123", link)
+    assert report.member_pk is None  # a message the bot never saw: its author is unknown
 
 
 async def test_report_message_from_the_context_menu(fake: CommandsFake, bot: Bot) -> None:
@@ -553,7 +557,7 @@ async def test_report_message_from_the_context_menu(fake: CommandsFake, bot: Bot
     (post,) = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages")
     (embed,) = post.json["embeds"]
     link = f"https://discord.com/channels/{GUILD_ID}/{GENERAL_ID}/{target['id']}"
-    assert embed["title"] == "Report" and embed["url"] == link
+    assert embed["title"] == "Report #1" and embed["url"] == link
     assert embed["description"] == (
         "Report by alice (@alice) about a message by bob (@bob): "
         "you are all idiots, send me your passwords"
@@ -563,6 +567,23 @@ async def test_report_message_from_the_context_menu(fake: CommandsFake, bot: Bot
     assert fields["Message"] == "```you are all idiots, send me your passwords```"
     assert fields["Jump"] == f"[to the message]({link})"
     assert sanctions(fake) == [] and await bot.cases() == []
+    # Stored before the post, with the number the post carries.
+    (report,) = await report_store.list_reports(bot.db)
+    assert report.id == 1 and report.reporter_user_id == str(alice.user.id)
+    assert report.member_user_id == str(bob.user.id)
+    assert (report.channel_id, report.message_id) == (str(GENERAL_ID), str(target["id"]))
+    assert report.excerpt == "you are all idiots, send me your passwords"
+    # The same message again, from the menu or by its link: refused, nothing stored or posted.
+    r = await fake.answer(await fake.invoke_on_message(alice, "Report message", target))
+    assert (
+        r.ephemeral
+        and r.content == "You have already reported this (report #1); the moderators have it."
+    )
+    r = await fake.answer(await fake.invoke(alice, "report", message=link))
+    assert r.content.startswith("You have already reported this (report #1)")
+    await fake.idle()
+    assert len(fake.calls_of("POST", f"/channels/{LOG_ID}/messages")) == 1
+    assert len(await report_store.list_reports(bot.db)) == 1
 
 
 async def test_why_on_a_message_explains_the_rules_to_a_moderator(

@@ -23,6 +23,7 @@ from bot.storage import Database
 from bot.storage import appeals as appeal_store
 from bot.storage import cases as case_store
 from bot.storage import members as member_store
+from bot.storage import reports as report_store
 from tests.e2e.fake_telegram import Call, FakeTelegram, rate_limited
 
 pytestmark = pytest.mark.slow
@@ -420,6 +421,38 @@ async def test_rules_and_report(fake: CommandsFake, bot: Bot) -> None:
     await answer(fake, "Thanks, the moderators have been told.")
     (log_post,) = await fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == LOG)
     assert "you are all idiots" in log_post.params["text"]
+    assert shown(log_post).startswith("<b>Report #1</b>\n")
+
+
+async def test_a_report_is_stored_and_its_log_post_carries_its_number(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    fake.started.add(alice.id)  # answers only for her arrive privately
+    rude = say(fake, bob, "send me your passwords")
+    say(fake, alice, "/report phishing", reply_to_message=rude.message)
+    await private(fake, alice, "Thanks, the moderators have been told.")
+    (log_post,) = await fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == LOG)
+    (report,) = await report_store.list_reports(bot.db)
+    assert shown(log_post).startswith(f"<b>Report #{report.id}</b>\n")
+    assert "send me your passwords" in shown(log_post) and "Note: phishing" in shown(log_post)
+    assert (report.reporter_user_id, report.member_user_id) == ("42", "43")
+    assert (report.channel_id, report.message_id) == (str(GROUP), str(rude.message.message_id))  # type: ignore[union-attr]
+    assert report.excerpt == "send me your passwords" and report.note == "phishing"
+    # The same report again: refused, nothing stored or posted.
+    say(fake, alice, "/report", reply_to_message=rude.message)
+    await private(fake, alice, f"You have already reported this (report #{report.id})")
+    logged = [c for c in fake.calls_of("sendMessage") if int(c.params["chat_id"]) == LOG]
+    assert [shown(c).split("\n", 1)[0] for c in logged] == [f"<b>Report #{report.id}</b>"]
+    # The moderator sees it in /cases; muting Bob resolves it.
+    say(fake, mod, "/cases @bob")
+    await private(fake, mod, "Reports about them: 1 (1 open)")
+    say(fake, mod, "/mute 10m phishing", reply_to_message=rude.message)
+    await answer(fake, "Bob (@bob) is muted for 10 minutes (case #1)")
+    say(fake, mod, "/cases @bob")
+    shown_cases = await private(fake, mod, "Reports about them: 1 (0 open)")
+    assert "resolved: mute (case #1)" in shown(shown_cases)
+    assert [r.id for r in await report_store.list_reports(bot.db)] == [report.id]
 
 
 # ---- administration ----------------------------------------------------------------------
