@@ -53,7 +53,6 @@ MESSAGES: dict[str, str] = {
     "cmd.reload_scorer_stopped": "Toxicity scorer stopped: no rule needs it now (or toxicity.backend is off).",
     "cmd.reload_scorer_unavailable": "The toxicity scorer {scorer} still could not be loaded ({error}); toxicity rules follow toxicity.on_error ({on_error}) until a /reload loads it.",
     "cmd.reported": "Thanks, the moderators have been told.",
-    "cmd.report_no_log": "This community has no log channel for reports yet: please tell a moderator directly.",
     "cmd.appealed": "Your appeal for case #{case} has been sent to the moderators.",
     "cmd.no_cases": "No cases.",
     "cmd.purged": "Deleted {count} messages.",

@@ -48,7 +48,6 @@ MESSAGES: dict[str, str] = {
     "cmd.reload_scorer_stopped": "Đã tắt bộ chấm điểm độc hại: không còn luật nào cần nó (hoặc toxicity.backend là off).",
     "cmd.reload_scorer_unavailable": "Vẫn chưa tải được bộ chấm điểm độc hại {scorer} ({error}); các luật về độc hại làm theo toxicity.on_error ({on_error}) cho tới khi /reload tải được nó.",
     "cmd.reported": "Cảm ơn bạn, quản trị viên đã được báo.",
-    "cmd.report_no_log": "Nhóm này chưa có kênh nhật ký để nhận báo cáo: bạn hãy báo trực tiếp cho quản trị viên nhé.",
     "cmd.appealed": "Kháng nghị của bạn cho vụ #{case} đã được gửi tới quản trị viên.",
     "cmd.no_cases": "Không có vụ nào.",
     "cmd.purged": "Đã xoá {count} tin nhắn.",
