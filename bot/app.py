@@ -155,12 +155,16 @@ async def run(
             return await _playground(pipeline, executor, scheduler, stop, stdin, stdout)
         for adapter in adapters:
             executor.add_platform(adapter)
-        await executor.replay_pending()
+        # What the last run left pending, read before anything new is recorded, and carried out
+        # once the platforms are connected (a log entry needs the adapter's log channel, set at
+        # start; new cases' own actions, pending while in flight, are not in the list).
+        left = await executor.left_pending()
         scheduler.start()
         for adapter in adapters:
             await adapter.start(pipeline)
             if adapter.bot_id:
                 executor.bot_ids[str(adapter.name)] = adapter.bot_id
+        await executor.replay_pending(left)
         log.info("bot_running", platforms=[str(a.name) for a in adapters])
         await stop.event.wait()
         log.info("bot_stopping", signal=stop.signal)

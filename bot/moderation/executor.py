@@ -21,7 +21,13 @@ from bot.moderation.permissions import (
     can_act,
     privilege_of,
 )
-from bot.platforms.base import FailureKind, LogEntry, Platform, PlatformError
+from bot.platforms.base import (
+    FailureKind,
+    LogEntry,
+    LogResult,
+    Platform,
+    PlatformError,
+)
 from bot.rules.actions import ActionSet, Ban, Kick, Mute, Sanction, Warn
 from bot.rules.durations import format_duration
 from bot.storage import Database, SyncConn, Tx, from_ts, to_ts
@@ -39,6 +45,8 @@ SANCTION_KINDS = frozenset({"warn", "mute", "kick", "ban"})
 # ``follow_up`` they are sent after ``execute`` returns, so they never hold up the delete, the
 # sanction or the next message.
 MESSAGE_KINDS = frozenset({"warn", "notice", "reply", "alert", "log"})
+# Posts to the log channel: ``post_log`` may only queue them, and their status follows the queue.
+LOG_KINDS = frozenset({"alert", "log"})
 # Refused together with the sanction when the member may not be sanctioned (nothing to announce).
 REFUSED_WITH_SANCTION = SANCTION_KINDS | {"notice"}
 # An automatic case's sanction is announced in the channel (``notice``), with these messages; only
@@ -252,6 +260,8 @@ class Executor:
     _follow_ups: dict[tuple[str, str, str], asyncio.Task[None]] = field(default_factory=dict)
     # Per channel, when its latest notices were posted (NOTICE_BURST).
     _notices: dict[tuple[str, str, str], deque[datetime]] = field(default_factory=dict)
+    # Recording the outcome of log entries whose queued post has just settled (``drain`` waits).
+    _settling: set[asyncio.Task[None]] = field(default_factory=set)
 
     def add_platform(self, platform: Platform, bot_id: str | None = None) -> None:
         """Register a connected platform (and the bot's own user id there)."""
@@ -618,9 +628,11 @@ class Executor:
         task.add_done_callback(done)
 
     async def drain(self) -> None:
-        """Wait for the posts still going out in the background (bound it with a timeout)."""
-        while self._follow_ups:
-            await asyncio.wait(set(self._follow_ups.values()))
+        """Wait for the posts still going out in the background, and for the recording of the log
+        entries already posted or given up (bound it with a timeout). Entries still queued on a
+        platform are not waited for: the platform's ``stop`` flushes its queue."""
+        while self._follow_ups or self._settling:
+            await asyncio.wait({*self._follow_ups.values(), *self._settling})
 
     # -- acting ----------------------------------------------------------------------------------
 
@@ -667,6 +679,18 @@ class Executor:
             attempt = await self._call(
                 platform, kind, params, community_id, user_id, reason, case_id
             )
+        receipt = attempt.result
+        if kind in LOG_KINDS and isinstance(receipt, asyncio.Future):
+            if not receipt.done():
+                # Queued: the row stays pending until the post went out or was given up, so a
+                # crash meanwhile leaves it for replay_pending instead of losing the entry.
+                where = (platform_name, community_id, user_id, case_id)
+                receipt.add_done_callback(lambda r: self._log_settled(action_id, kind, where, r))
+                log.info("action_queued", case=case_id, action=kind, platform=platform_name)
+                return ActionOutcome(action_id, kind, case_store.PENDING, "queued")
+            if receipt.cancelled():
+                return ActionOutcome(action_id, kind, case_store.PENDING, "not posted")
+            attempt = _log_attempt(receipt.result())
         now = self._now()
         error = attempt.error
         asked = from_ts(params.get("until")) if kind == "mute" else None
@@ -698,6 +722,46 @@ class Executor:
             error=attempt.error,
         )
         return ActionOutcome(action_id, kind, attempt.status, attempt.error)
+
+    def _log_settled(
+        self,
+        action_id: int,
+        kind: str,
+        where: tuple[str, str, str, int],
+        receipt: asyncio.Future[LogResult],
+    ) -> None:
+        """A queued log entry was posted or given up: record it (cancelled: left pending)."""
+        platform_name, community_id, user_id, case_id = where
+        if receipt.cancelled():
+            # The process stopped before the post went out: replay_pending posts it next start.
+            log.info("action_unposted", case=case_id, action=kind, platform=platform_name)
+            return
+        attempt = _log_attempt(receipt.result())
+
+        async def record() -> None:
+            now = self._now()
+            try:
+                await self.db.write(
+                    lambda conn: case_store.mark_action_sync(
+                        conn, action_id, attempt.status, now, attempt.error
+                    )
+                )
+            except Exception:  # the database is closing: the row stays pending, posted again
+                log.exception("log_outcome_unrecorded", case=case_id, action=kind)
+                return
+            log.info(
+                "action_" + attempt.status,
+                case=case_id,
+                action=kind,
+                platform=platform_name,
+                community=community_id,
+                member=user_id,
+                error=attempt.error,
+            )
+
+        task = asyncio.create_task(record())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
     async def _call(
         self,
@@ -777,14 +841,23 @@ class Executor:
 
     # -- start-up and reversals ------------------------------------------------------------------
 
-    async def replay_pending(self) -> int:
+    async def left_pending(self) -> list[case_store.PendingAction]:
+        """The actions pending now: at start, before any new case, what the last run left."""
+        return await case_store.pending_actions(self.db)
+
+    async def replay_pending(
+        self, pending: Sequence[case_store.PendingAction] | None = None
+    ) -> int:
         """Carry out, once, the actions a crash (or a missing platform) left pending.
 
-        Each call is idempotent on the platforms (deleting twice is NOT_FOUND, muting twice
-        extends nothing), so an action that did happen just before the crash does no harm.
+        ``pending`` is ``left_pending()`` read before the platforms started (the app's way: a
+        live case's posts are pending while they go out, and must not be sent twice); None reads
+        them now. Each call is idempotent on the platforms (deleting twice is NOT_FOUND, muting
+        twice extends nothing), so an action that did happen just before the crash does no harm.
         Returns how many actions were attempted.
         """
-        pending = await case_store.pending_actions(self.db)
+        if pending is None:
+            pending = await self.left_pending()
         done = 0
         for p in pending:
             if p.platform not in self.platforms:
@@ -1045,6 +1118,12 @@ def render_template(template: str, **values: str) -> str:
     return template
 
 
+def _log_attempt(result: LogResult) -> _Attempt:
+    """A log entry's outcome as an action's: done when posted (its note, e.g. summarised, kept),
+    failed when the queue gave it up."""
+    return _Attempt(case_store.DONE if result.posted else case_store.FAILED, result.note)
+
+
 def _until(sanction: Sanction | None, now: datetime) -> datetime | None:
     if isinstance(sanction, Mute):
         return now + sanction.duration
@@ -1112,6 +1191,5 @@ async def _dispatch(
             shadow=bool(params.get("shadow", False)),
             kind=str(params.get("kind", "")),
         )
-        await platform.post_log(community_id, entry)
-        return None
+        return await platform.post_log(community_id, entry)  # a LogReceipt when only queued
     raise PlatformError(FailureKind.INVALID, f"unknown action kind {kind!r}")

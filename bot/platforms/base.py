@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -50,6 +51,20 @@ class LogEntry:
     kind: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class LogResult:
+    """How a queued log entry ended: ``posted`` (in a post of its own or shared, or counted in the
+    queue's summary line, which ``note`` then says), or given up (``note`` says why)."""
+
+    posted: bool
+    note: str | None = None
+
+
+# What ``post_log`` returns for an entry it queued: resolved with the entry's LogResult once its post
+# went out or was given up, cancelled when the process stops first (the entry was never posted).
+LogReceipt = asyncio.Future[LogResult]
+
+
 @runtime_checkable
 class Platform(Protocol):
     """What the executor and the commands need from a chat platform.
@@ -57,6 +72,10 @@ class Platform(Protocol):
     Every method raises ``PlatformError`` on failure. ``mute`` returns the time the restriction
     really ends (Discord caps timeouts at 28 days). ``send_message``'s ``thread_id`` is the
     channel's topic (``Channel.thread_id``: Telegram forum topics; platforms without them ignore it).
+
+    ``post_log`` never waits for the log channel: it returns a ``LogReceipt`` for an entry it
+    queued, or None when it dealt with the entry before returning (posted it, or there is no log
+    channel to post to).
     """
 
     name: PlatformName
@@ -91,4 +110,4 @@ class Platform(Protocol):
 
     async def unban(self, community_id: str, user_id: str, reason: str) -> None: ...
 
-    async def post_log(self, community_id: str, entry: LogEntry) -> None: ...
+    async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None: ...

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 import structlog
 
 from bot.i18n import t
-from bot.platforms.base import FailureKind, LogEntry, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, LogReceipt, LogResult, PlatformError
 
 log = structlog.get_logger("bot.platforms.logbatch")
 
@@ -56,10 +56,14 @@ class _Rendered(Generic[R]):
     item: R
     size: int
     case_id: int | None
+    receipt: LogReceipt
 
 
 @dataclass(slots=True)
 class _Overflow:
+    # One receipt for every entry the summary line stands for: they are posted (as that line) or
+    # given up together, and a flood keeps one future per summary, not one per entry.
+    receipt: LogReceipt
     count: int = 0
     sealed: bool = False  # packed into a post: later overflow starts a new summary after it
 
@@ -82,6 +86,11 @@ class LogBatcher(Generic[R]):
     times, INVALID of several entries sends them one by one (one bad entry must not take the others
     with it); anything else, or retries exhausted, drops that post with a warning naming its cases
     (the cases themselves are recorded: ``/cases`` shows them).
+
+    ``submit`` returns the entry's receipt, so the executor records the log action's real outcome:
+    posted (``LogResult(True)``; an entry counted in a summary line is posted with that line, with a
+    note saying so), given up (``LogResult(False, why)``), or cancelled at ``close`` when it never
+    went out.
     """
 
     def __init__(
@@ -112,28 +121,34 @@ class LogBatcher(Generic[R]):
         self.posts = 0  # posts made (counters for tests and the logs)
         self.dropped = 0  # entries given up on
 
-    def submit(self, community_id: str, entry: LogEntry) -> None:
-        """Queue ``entry`` (rendered now, so its time is the action's) and start posting."""
+    def submit(self, community_id: str, entry: LogEntry) -> LogReceipt:
+        """Queue ``entry`` (rendered now, so its time is the action's) and start posting; the
+        receipt resolves when its post went out or was given up."""
         queue = self._queues.get(community_id)
         if queue is None:
             queue = self._queues[community_id] = _Queue()
+        loop = asyncio.get_running_loop()
         if queue.entries >= self.capacity:
             tail = queue.items[-1] if queue.items else None
             if not isinstance(tail, _Overflow) or tail.sealed:
-                tail = _Overflow()
+                tail = _Overflow(loop.create_future())
                 queue.items.append(tail)
             tail.count += 1
+            receipt = tail.receipt
         else:
+            receipt = loop.create_future()
             try:
                 item = self._render(entry)
-                queue.items.append(_Rendered(item, self._size(item), entry.case_id))
+                queue.items.append(_Rendered(item, self._size(item), entry.case_id, receipt))
                 queue.entries += 1
-            except Exception:  # a renderer bug must not reach the moderation action
+            except Exception as exc:  # a renderer bug must not reach the moderation action
                 log.exception("log_render_failed", community=community_id, case=entry.case_id)
+                receipt.set_result(LogResult(False, f"error: cannot render the entry: {exc!r}"))
         if queue.worker is None and queue.items:
             queue.worker = asyncio.create_task(
                 self._run(community_id, queue), name=f"log-{community_id}"
             )
+        return receipt
 
     def pending(self) -> int:
         """Entries not posted yet (those a summary stands for included)."""
@@ -149,7 +164,9 @@ class LogBatcher(Generic[R]):
             await asyncio.wait(workers)
 
     async def close(self, within: float) -> int:
-        """Flush for at most ``within`` seconds, then stop; returns how many entries were lost."""
+        """Flush for at most ``within`` seconds, then stop; returns how many entries were lost
+        (their receipts are cancelled: the executor leaves their actions pending for the next
+        start)."""
         try:
             async with asyncio.timeout(within):
                 await self.flush()
@@ -160,6 +177,8 @@ class LogBatcher(Generic[R]):
             if queue.worker is not None:
                 queue.worker.cancel()
                 await asyncio.wait({queue.worker})
+            for item in queue.items:
+                item.receipt.cancel()
         self._queues.clear()
         if lost:
             self.dropped += lost
@@ -176,7 +195,7 @@ class LogBatcher(Generic[R]):
                 break
             if isinstance(item, _Overflow):
                 rendered = self._render(summary_entry(self._language(), item.count))
-                head.append(_Rendered(rendered, self._size(rendered), None))
+                head.append(_Rendered(rendered, self._size(rendered), None, item.receipt))
             else:
                 head.append(item)
         n = take([r.size for r in head], self.limits)
@@ -186,16 +205,22 @@ class LogBatcher(Generic[R]):
                 item.sealed = True
         return [r.item for r in head[:n]], [r.case_id for r in head[:n] if r.case_id is not None]
 
-    def _pop(self, queue: _Queue[R], n: int) -> int:
-        """Remove ``n`` posted (or dropped) items; returns how many entries they stood for."""
+    def _pop(self, queue: _Queue[R], n: int, failure: str | None = None) -> int:
+        """Remove ``n`` posted items (dropped ones, with ``failure``), settling their receipts;
+        returns how many entries they stood for."""
         entries = 0
         for _ in range(n):
             item = queue.items.popleft()
             if isinstance(item, _Overflow):
                 entries += item.count
+                note = failure or f"summarised in the log channel's '… and {item.count} more' line"
+                result = LogResult(failure is None, note)
             else:
                 queue.entries -= 1
                 entries += 1
+                result = LogResult(failure is None, failure)
+            if not item.receipt.done():  # cancelled by a caller that stopped waiting
+                item.receipt.set_result(result)
         return entries
 
     async def _run(self, community_id: str, queue: _Queue[R]) -> None:
@@ -246,7 +271,7 @@ class LogBatcher(Generic[R]):
         kind: str,
         error: str,
     ) -> None:
-        entries = self._pop(queue, n)
+        entries = self._pop(queue, n, f"{kind}: {error}"[:300])
         self.dropped += entries
         log.warning(
             "log_post_dropped",

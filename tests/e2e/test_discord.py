@@ -78,6 +78,7 @@ class Bot:
 
     async def stop(self) -> None:
         await self.platform.stop()
+        await self.executor.drain()  # as the app does: what the stop posted is recorded
         await self.scheduler.stop()
         await self.db.close()
 
@@ -102,11 +103,12 @@ async def start_bot(fake: FakeDiscord, rules: Path, db: Path, sessions: int = 1)
     executor.on_schedule = scheduler.wake
     platform = DiscordPlatform(TOKEN, api_url=fake.api_url, gateway_url=fake.gateway_url)
     executor.add_platform(platform)
-    await executor.replay_pending()
+    left = await executor.left_pending()
     scheduler.start()
     await platform.start(pipeline)
     assert platform.bot_id is not None
     executor.bot_ids["discord"] = platform.bot_id
+    await executor.replay_pending(left)
     await fake.wait_connected(sessions)
     return Bot(database, executor, pipeline, scheduler, platform)
 
@@ -533,3 +535,82 @@ async def test_long_entries_split_within_the_embed_limits(fake: FakeDiscord, bot
     assert [c for p in posts for c, _ in p] == list(range(7))
     assert all(len(p) <= 2 for p in posts)  # 2,500 characters each: two fit in 6,000
     assert fake.violations == []
+
+
+# ---- the log action's status follows its post ---------------------------------------------------
+
+
+async def log_statuses(bot: Bot) -> list[tuple[str, str | None]]:
+    found = reversed(await case_store.list_cases(bot.db, limit=100))
+    return [(a.status, a.error) for c in found for a in c.actions if a.kind == "log"]
+
+
+async def settled_statuses(bot: Bot, fake: FakeDiscord, count: int) -> list[tuple[str, str | None]]:
+    """The log actions' (status, note) once ``count`` exist and none is pending any more."""
+    async with asyncio.timeout(5):
+        while True:
+            statuses = await log_statuses(bot)
+            if len(statuses) >= count and all(s != "pending" for s, _ in statuses):
+                return statuses
+            await fake.idle(0.02)
+
+
+async def test_the_log_action_is_done_once_posted_and_never_posted_twice(
+    fake: FakeDiscord, raid_rules: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "modbot.db"
+    bot = await start_bot(fake, raid_rules, db)
+    try:
+        # The log channel answers 429 first: the entries are deleted and queued, not yet posted.
+        fake.fail(f"POST /channels/{LOG_ID}/messages", rate_limited(0.5, via=False))
+        raiders = [fake.member(f"raider{i}") for i in range(3)]
+        ids = {await fake.send_message(raider, "raidword") for raider in raiders}
+        await fake.wait_deleted(ids)
+        await fake.wait_for("POST", f"/channels/{LOG_ID}/messages", status=429)
+        assert ("pending", None) in await log_statuses(bot)
+        await wait_entries(fake, 3)
+        assert await settled_statuses(bot, fake, 3) == [("done", None)] * 3
+    finally:
+        await bot.stop()
+    bot = await start_bot(fake, raid_rules, db)
+    try:
+        await fake.idle(0.3)  # the next start has nothing to replay
+    finally:
+        await bot.stop()
+    assert_once_in_order(log_posts(fake), 3)
+
+
+async def test_a_log_entry_still_queued_at_stop_is_posted_at_the_next_start(
+    fake: FakeDiscord, raid_rules: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "modbot.db"
+    bot = await start_bot(fake, raid_rules, db)
+    try:
+        fake.fail(f"POST /channels/{LOG_ID}/messages", rate_limited(30, via=False))
+        raider = fake.member("raider")
+        await fake.wait_deleted({await fake.send_message(raider, "raidword")})
+        await fake.wait_for("POST", f"/channels/{LOG_ID}/messages", status=429)
+    finally:
+        await bot.stop()  # the batcher is waiting out the 30 s: the entry is not posted
+    assert log_posts(fake) == []
+    bot = await start_bot(fake, raid_rules, db)
+    try:
+        await wait_entries(fake, 1)
+        assert await settled_statuses(bot, fake, 1) == [("done", None)]
+    finally:
+        await bot.stop()
+    assert_once_in_order(log_posts(fake), 1)
+
+
+async def test_a_log_entry_the_channel_refuses_is_failed(
+    fake: FakeDiscord, raid_rules: Path, tmp_path: Path
+) -> None:
+    bot = await start_bot(fake, raid_rules, tmp_path / "modbot.db")
+    try:
+        fake.fail(f"POST /channels/{LOG_ID}/messages", FORBIDDEN)
+        raider = fake.member("raider")
+        await fake.wait_deleted({await fake.send_message(raider, "raidword")})
+        ((status, error),) = await settled_statuses(bot, fake, 1)
+        assert status == "failed" and "Missing Permissions" in str(error)
+    finally:
+        await bot.stop()

@@ -286,16 +286,18 @@ class Bot:
         self.executor.on_schedule = self.scheduler.wake
         self.platform = TelegramPlatform(self.fake.token, self.fake.url, poll_timeout=1)
         self.executor.add_platform(self.platform)
-        await self.executor.replay_pending()
+        left = await self.executor.left_pending()
         self.scheduler.start()
         await self.platform.start(self.pipeline)
         assert self.platform.bot_id is not None
         self.executor.bot_ids["telegram"] = self.platform.bot_id
+        await self.executor.replay_pending(left)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         try:
             await self.platform.stop()
+            await self.executor.drain()  # as the app does: what the stop posted is recorded
             await self.scheduler.stop()
         finally:
             await self.db.close()
@@ -597,3 +599,67 @@ async def test_long_entries_split_within_the_message_limit(
     cases = [int(c) for t in texts for c in re.findall(r"Case #(\d+)", t)]
     assert cases == list(range(10))
     assert fake.violations == []  # none over 4,096 characters
+
+
+# ---- the log action's status follows its post ---------------------------------------------------
+
+
+async def log_statuses(bot: Bot) -> list[tuple[str, str | None]]:
+    from bot.storage import cases as case_store
+
+    found = reversed(await case_store.list_cases(bot.db, limit=100))
+    return [(a.status, a.error) for c in found for a in c.actions if a.kind == "log"]
+
+
+async def test_the_log_action_is_done_once_posted_and_never_posted_twice(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite"
+    fake.latency["sendMessage"] = 0.3  # the post is in flight for a while
+    async with Bot(fake, raid_rules, db) as bot:
+        for i in range(3):
+            await say(fake, fake.user(100 + i), "raidword")
+        await fake.wait_for("sendMessage", received=True)
+        # Deleted, queued for the log chat, not posted yet: still pending.
+        assert ("pending", None) in await log_statuses(bot)
+        await wait_entries(fake, 3)
+        async with asyncio.timeout(5):
+            while await log_statuses(bot) != [("done", None)] * 3:
+                await fake.idle(0.02)
+    fake.latency.clear()
+    async with Bot(fake, raid_rules, db):
+        await fake.idle(0.3)  # the next start has nothing to replay
+    assert_once_in_order(log_posts(fake), 3)
+
+
+async def test_a_log_entry_still_queued_at_stop_is_posted_at_the_next_start(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "db.sqlite"
+    fake.fail("sendMessage", rate_limited(30))  # the log chat makes the bot wait past its stop
+    async with Bot(fake, raid_rules, db) as bot:
+        await say(fake, fake.user(100), "raidword")
+        await fake.wait_for("sendMessage", received=True)
+        await fake.idle(0.1)  # answered 429: the batcher waits 30 s
+        assert await log_statuses(bot) == [("pending", None)]
+    assert fake.chats[LOG].sent == []
+    async with Bot(fake, raid_rules, db) as bot:
+        await wait_entries(fake, 1)
+        async with asyncio.timeout(5):
+            while await log_statuses(bot) != [("done", None)]:
+                await fake.idle(0.02)
+    assert_once_in_order(log_posts(fake), 1)
+
+
+async def test_a_log_entry_the_chat_refuses_is_failed(
+    fake: FakeTelegram, raid_rules: Path, tmp_path: Path
+) -> None:
+    fake.fail("sendMessage", FORBIDDEN)
+    async with Bot(fake, raid_rules, tmp_path / "db.sqlite") as bot:
+        await say(fake, fake.user(100), "raidword")
+        await fake.wait_for("sendMessage", received=True)
+        async with asyncio.timeout(5):
+            while (statuses := await log_statuses(bot))[0][0] == "pending":
+                await fake.idle(0.02)
+        ((status, error),) = statuses
+        assert status == "failed" and "not a member" in str(error)

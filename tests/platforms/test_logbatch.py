@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from bot.platforms.base import FailureKind, LogEntry, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, LogResult, PlatformError
 from bot.platforms.logbatch import Limits, LogBatcher, take
 
 WIDE = Limits(entries=10, size=10_000)
@@ -326,3 +326,99 @@ async def test_close_gives_up_after_the_bound_and_counts_the_loss() -> None:
         logs.submit("c", entry(n))
     assert await logs.close(0.05) == 12
     assert logs.dropped == 12 and logs.pending() == 0
+
+
+# ---- receipts: the completion signal the executor records ---------------------------------------
+
+
+async def test_a_receipt_settles_when_its_post_went_out() -> None:
+    sender = Sender()
+    logs = batcher(sender)
+    sender.hold()
+    first = logs.submit("c", entry(0))
+    await sender.waiting.wait()
+    queued = [logs.submit("c", entry(n)) for n in (1, 2)]
+    # In flight or queued: nothing is settled yet (a crash now leaves the actions pending).
+    assert not first.done() and not any(r.done() for r in queued)
+    sender.release()
+    assert await first == LogResult(True)
+    assert [await r for r in queued] == [LogResult(True), LogResult(True)]
+    assert [items for _, items in sender.posts] == [["0"], ["1", "2"]]
+
+
+async def test_a_receipt_says_why_its_post_was_given_up() -> None:
+    sender = Sender()
+    logs = batcher(sender)
+    sender.hold()
+    sender.errors.append(PlatformError(FailureKind.FORBIDDEN, "no rights"))
+    refused = logs.submit("c", entry(0))
+    await sender.waiting.wait()
+    after = logs.submit("c", entry(1))
+    sender.release()
+    assert await refused == LogResult(False, "forbidden: no rights")
+    assert await after == LogResult(True)  # the queue went on
+
+
+async def test_receipts_of_an_invalid_batch_settle_one_by_one() -> None:
+    async def refuse_2(community: str, items: list[str]) -> None:
+        if "2" in items:
+            raise PlatformError(FailureKind.INVALID, "bad")
+
+    logs = LogBatcher(refuse_2, lambda e: e.title, len, Limits(entries=10, size=100))
+    receipts = [logs.submit("c", entry(n)) for n in (1, 2, 3)]
+    results = [await r for r in receipts]
+    assert results == [LogResult(True), LogResult(False, "invalid: bad"), LogResult(True)]
+
+
+async def test_a_crashing_sender_or_renderer_fails_the_receipts() -> None:
+    sender = Sender()
+    sender.errors.append(RuntimeError("adapter bug"))
+
+    def render(e: LogEntry) -> str:
+        if e.title == "boom":
+            raise ValueError("renderer bug")
+        return e.title
+
+    logs = LogBatcher(sender, render, len, Limits(entries=10, size=100))
+    crashed = logs.submit("c", entry(0))
+    unrendered = logs.submit("c", entry("boom"))
+    assert unrendered.done() and not unrendered.result().posted  # settled at once
+    assert (await crashed).posted is False
+    assert "adapter bug" in str((await crashed).note)
+
+
+async def test_entries_in_a_summary_line_share_its_receipt() -> None:
+    """Folded into "… and N more": posted (done, with a note) when that line is, together."""
+    sender = Sender()
+    logs = batcher(sender, capacity=2)
+    sender.hold()
+    receipts = [logs.submit("c", entry(n)) for n in range(5)]  # 0, 1 queued; 2, 3, 4 folded
+    assert receipts[2] is receipts[3] is receipts[4] and receipts[1] is not receipts[2]
+    await sender.waiting.wait()
+    sender.release()
+    await logs.flush()
+    assert [await r for r in receipts[:2]] == [LogResult(True), LogResult(True)]
+    summarised = await receipts[2]
+    assert summarised.posted and summarised.note == (
+        "summarised in the log channel's '… and 3 more' line"
+    )
+
+
+async def test_a_summary_line_given_up_fails_its_entries() -> None:
+    sender = Sender()
+    logs = batcher(sender, capacity=1)
+    sender.hold()
+    sender.errors.append(PlatformError(FailureKind.NOT_FOUND, "channel gone"))
+    receipts = [logs.submit("c", entry(n)) for n in range(3)]
+    await sender.waiting.wait()
+    sender.release()
+    assert [await r for r in receipts] == [LogResult(False, "not_found: channel gone")] * 3
+
+
+async def test_close_cancels_the_receipts_of_what_never_went_out() -> None:
+    sender = Sender()
+    logs = batcher(sender, capacity=2)
+    sender.hold()
+    receipts = [logs.submit("c", entry(n)) for n in range(4)]
+    assert await logs.close(0.05) == 4
+    assert all(r.cancelled() for r in receipts)

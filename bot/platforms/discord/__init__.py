@@ -15,7 +15,7 @@ import yarl
 from discord import app_commands
 
 from bot.events import Event, MessageRef, PlatformName
-from bot.platforms.base import FailureKind, LogEntry, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, LogReceipt, PlatformError
 from bot.platforms.discord.convert import edit_needs_check, to_join, to_message
 from bot.platforms.discord.errors import translated
 from bot.platforms.discord.hierarchy import ensure_actionable
@@ -503,13 +503,13 @@ class DiscordPlatform:
         with translated("unban member"):
             await self.client.http.unban(int(user_id), int(community_id), reason=_reason(reason))
 
-    async def post_log(self, community_id: str, entry: LogEntry) -> None:
-        """Queue ``entry`` for ``channels.log.discord`` (nothing when none is set); it goes out as
+    async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None:
+        """Queue ``entry`` for ``channels.log.discord`` (None when none is set); it goes out as
         an embed, up to 10 to a message (``self.logs``). Never blocks, never raises."""
         if not self.log_channel():
             log.debug("discord_no_log_channel", community=community_id)
-            return
-        self.logs.submit(community_id, entry)
+            return None
+        return self.logs.submit(community_id, entry)
 
     async def _post_embeds(self, community_id: str, embeds: list[discord.Embed]) -> None:
         """One message of log embeds in the log channel (the batcher's sender)."""

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.events import Event, PlatformName
-from bot.platforms.base import FailureKind, LogEntry, MessageRef, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, LogReceipt, MessageRef, PlatformError
 from bot.platforms.logbatch import Limits, LogBatcher
 from bot.platforms.telegram.admins import AdminCache, ChatStaff
 from bot.platforms.telegram.convert import group_message, member_event, message_event
@@ -408,13 +408,13 @@ class TelegramPlatform:
             self.app.bot.unban_chat_member(int(community_id), int(user_id), only_if_banned=True)
         )
 
-    async def post_log(self, community_id: str, entry: LogEntry) -> None:
-        """Queue ``entry`` for the rules' ``channels.log.telegram`` chat (nothing when none is
-        set); entries share messages (``self.logs``). Never blocks, never raises."""
+    async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None:
+        """Queue ``entry`` for the rules' ``channels.log.telegram`` chat (None when none is set);
+        entries share messages (``self.logs``). Never blocks, never raises."""
         if self.log_chat_id() is None:
             log.debug("log_chat_unset", community=community_id, title=entry.title)
-            return
-        self.logs.submit(community_id, entry)
+            return None
+        return self.logs.submit(community_id, entry)
 
     async def _post_html(self, community_id: str, parts: list[str]) -> None:
         """One message of rendered log entries in the log chat (the batcher's sender)."""
