@@ -24,7 +24,7 @@ from bot.events import Author, MessageRef, PlatformName
 from bot.logging import configure
 from bot.moderation.escalation import Step, escalate
 from bot.moderation.executor import Executor, Intent, Policy
-from bot.platforms.base import LogEntry
+from bot.platforms.base import LogEntry, default_appeal_hint
 from bot.rules.actions import ActionSet, Ban, Mute, Warn
 from bot.storage import Database
 from bot.storage import cases as cases_store
@@ -73,6 +73,9 @@ class NoopPlatform:
 
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
         return None
+
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        return default_appeal_hint(language, case_id)
 
 
 def _intent(i: int, authors: list[Author], now: datetime) -> Intent:

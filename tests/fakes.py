@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.events import MessageRef, PlatformName
-from bot.platforms.base import FailureKind, LogEntry, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, PlatformError, default_appeal_hint
 
 
 @dataclass
@@ -100,3 +100,7 @@ class RecordingPlatform:
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
         self._record("post_log", community_id, entry)
         self.logs.append(entry)
+
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        """The platform-neutral hint (the executor asks the platform for it)."""
+        return default_appeal_hint(language, case_id)

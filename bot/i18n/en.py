@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "auto.warning_no_reason": "{member}, this is a warning from the moderators.",
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
     "auto.appeal_hint_telegram": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me.",
+    "auto.appeal_hint_telegram_link": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me: {link}",
     # {duration} in rule replies: the sanction in words.
     "sanction.warn": "warning",
     "sanction.mute": "mute for {duration}",
@@ -182,6 +183,7 @@ MESSAGES: dict[str, str] = {
     "tg.private_failed": "{member}, I could not send you the answer to /{command} privately just now. Please try again in a moment.",
     "tg.start": "Hello! Use my commands in the group; answers meant only for you will arrive here, and here you can use /appeal and /mycases.",
     "tg.private_group_only": "/{command} works only in the group. Here I answer {direct}.",
+    "tg.start_appeal": "To appeal case #{case}, send /appeal {case} here, followed by your reason.",
     # Reports (bot/commands/reports.py).
     "log.report_title": "Report #{report}",
     "cmd.report_recorded": "Thanks, your report is recorded; the moderators will see it.",

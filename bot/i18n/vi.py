@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "auto.warning_no_reason": "{member}, đây là lời cảnh cáo từ quản trị viên.",
     "auto.appeal_hint": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do.",
     "auto.appeal_hint_telegram": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
+    "auto.appeal_hint_telegram_link": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot: {link}",
     "sanction.warn": "cảnh cáo",
     "sanction.mute": "cấm chat {duration}",
     "sanction.kick": "mời ra khỏi nhóm",
@@ -177,6 +178,7 @@ MESSAGES: dict[str, str] = {
     "tg.private_failed": "{member}, bot chưa gửi được câu trả lời cho /{command} vào tin nhắn riêng của bạn. Bạn thử lại sau ít phút nhé.",
     "tg.start": "Xin chào! Hãy dùng lệnh của bot trong nhóm; câu trả lời chỉ dành cho bạn sẽ được gửi vào đây, và ở đây bạn có thể dùng /appeal và /mycases.",
     "tg.private_group_only": "/{command} chỉ dùng được trong nhóm. Ở đây bot trả lời {direct}.",
+    "tg.start_appeal": "Để kháng nghị vụ #{case}, hãy gửi /appeal {case} kèm lý do vào đây.",
     # Reports (bot/commands/reports.py).
     "log.report_title": "Báo cáo #{report}",
     "cmd.report_recorded": "Cảm ơn bạn, báo cáo đã được ghi lại; quản trị viên sẽ xem.",

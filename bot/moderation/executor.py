@@ -27,6 +27,7 @@ from bot.platforms.base import (
     LogResult,
     Platform,
     PlatformError,
+    default_appeal_hint,
 )
 from bot.rules.actions import ActionSet, Ban, Kick, Mute, Sanction, Warn
 from bot.rules.durations import format_duration
@@ -97,13 +98,17 @@ def describe_in(sanction: Sanction | None, language: str) -> str:
     return t(f"sanction.{kind}", language)
 
 
-def post_text(params: Mapping[str, Any], case_id: int | None, platform: str = "") -> str:
+def post_text(
+    params: Mapping[str, Any],
+    case_id: int | None,
+    appeal_hint: Callable[[str, int], str] = default_appeal_hint,
+) -> str:
     """The text of a recorded post (``warn``, ``notice``, ``reply``), filled with its case number.
 
     A notice is recorded as a catalogue key, its language and values, since the case number is
-    only known once the case is written; ``appeal`` adds the appeal hint for the case. On Telegram
-    the hint says /appeal also works in a private chat with the bot (a muted member cannot post
-    in the group).
+    only known once the case is written; ``appeal`` adds the appeal hint for the case, which the
+    platform words (``Platform.appeal_hint``: on Telegram, /appeal also works in a private chat
+    with the bot, since a muted member cannot post in the group).
     """
     language = str(params.get("language", "en"))
     values = params.get("values") or {}
@@ -112,8 +117,7 @@ def post_text(params: Mapping[str, Any], case_id: int | None, platform: str = ""
     else:
         text = str(params.get("text", ""))
     if params.get("appeal") and case_id is not None:
-        key = "auto.appeal_hint_telegram" if platform == "telegram" else "auto.appeal_hint"
-        text += "\n" + t(key, language, case=case_id)
+        text += "\n" + appeal_hint(language, case_id)
     return text
 
 
@@ -1152,7 +1156,7 @@ async def _dispatch(
         return await platform.send_message(
             community_id,
             params["channel_id"],
-            post_text(params, case_id, str(platform.name)),
+            post_text(params, case_id, platform.appeal_hint),
             params.get("reply_to"),
             params.get("thread_id"),  # absent from rows recorded before topics were kept
         )

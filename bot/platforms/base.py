@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from bot.events import MessageRef, PlatformName
+from bot.i18n import t
 
 
 class FailureKind(StrEnum):
@@ -75,7 +76,8 @@ class Platform(Protocol):
 
     ``post_log`` never waits for the log channel: it returns a ``LogReceipt`` for an entry it
     queued, or None when it dealt with the entry before returning (posted it, or there is no log
-    channel to post to).
+    channel to post to). ``appeal_hint`` is the line added under a warning or a mute notice: how
+    the member appeals the case on this platform, in ``language``.
     """
 
     name: PlatformName
@@ -111,3 +113,10 @@ class Platform(Protocol):
     async def unban(self, community_id: str, user_id: str, reason: str) -> None: ...
 
     async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None: ...
+
+    def appeal_hint(self, language: str, case_id: int) -> str: ...
+
+
+def default_appeal_hint(language: str, case_id: int) -> str:
+    """The appeal hint of a platform whose members can still use /appeal where they were told."""
+    return t("auto.appeal_hint", language, case=case_id)

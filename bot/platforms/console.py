@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.events import Author, Channel, Message, MessageRef, PlatformName
-from bot.platforms.base import LogEntry
+from bot.platforms.base import LogEntry, default_appeal_hint
 
 CONSOLE_COMMUNITY = "console"
 CONSOLE_CHANNEL = Channel("console", "console")
@@ -79,7 +79,11 @@ class ConsolePlatform:
     async def unban(self, community_id: str, user_id: str, reason: str) -> None:
         self._say(f"unban {user_id} ({reason})")
 
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        return default_appeal_hint(language, case_id)
+
     async def post_log(self, community_id: str, entry: LogEntry) -> None:
+        """Print the entry at once (nothing is queued, so the executor marks it done)."""
         tag = " [shadow]" if entry.shadow else ""
         case = f" case #{entry.case_id}" if entry.case_id is not None else ""
         self._say(f"log{tag}:{case} {entry.title}: {entry.body}".rstrip(": "))

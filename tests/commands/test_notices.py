@@ -28,5 +28,5 @@ async def test_a_moderator_warning_carries_the_appeal_hint(h: Harness) -> None:
     await h.run("warn", "be nice", reply=msg)
     (call,) = [c for c in h.platform.done if c.method == "send_message"]
     assert call.args[2] == (
-        "Bob, đây là lời cảnh cáo: be nice\nNếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do, tại đây hoặc trong tin nhắn riêng với bot."
+        "Bob, đây là lời cảnh cáo: be nice\nNếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do."
     )

@@ -36,9 +36,11 @@ NOTICE = (
     "Alice bị cấm chat trong 1 giờ: Không quảng cáo. (vụ #2)\n"
     "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 2 kèm lý do."
 )
-# On Telegram a muted member cannot post in the group: the hint says where /appeal still works.
+# On Telegram a muted member cannot post in the group: the hint says where /appeal still works,
+# and links to the private chat with the bot (its username from getMe; the payload names the case).
+APPEAL_LINK = "https://t.me/modbot_test_bot?start=appeal-2"
 TELEGRAM_NOTICE = NOTICE.replace(
-    "kèm lý do.", "kèm lý do, tại đây hoặc trong tin nhắn riêng với bot."
+    "kèm lý do.", f"kèm lý do, tại đây hoặc trong tin nhắn riêng với bot: {APPEAL_LINK}"
 )
 
 
@@ -112,5 +114,11 @@ async def test_telegram_escalated_mute_is_announced_in_the_group(
         text = html.unescape(re.sub(r"<[^>]*>", "", sent.params["text"]))
         assert text == TELEGRAM_NOTICE
         assert [m["text"] for m in telegram.chats[GROUP].sent] == [sent.params["text"]]
+        # She follows the link: Start opens the private chat, where the bot says how to appeal.
+        telegram.start_bot(alice, APPEAL_LINK.rsplit("=", 1)[1])
+        (hello,) = await telegram.wait_for("sendMessage", lambda c: c.params["chat_id"] == 42)
+        hello_text = html.unescape(re.sub(r"<[^>]*>", "", hello.params["text"]))
+        assert hello_text.startswith("Xin chào!")
+        assert hello_text.endswith("\n\nĐể kháng nghị vụ #2, hãy gửi /appeal 2 kèm lý do vào đây.")
         await bot.pipeline.drain()
         assert telegram.violations == []

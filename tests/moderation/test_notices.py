@@ -110,7 +110,7 @@ async def test_an_escalated_mute_is_announced_with_the_appeal_hint(en: Bot) -> N
     assert call.args[:2] == (GROUP, "-100-b") and call.args[3] is None  # the message is gone
     assert call.args[2] == (
         "Bob has been muted for 1 hour: No advertising. (case #2)\n"
-        "If you think this is a mistake, send /appeal 2 followed by your reason, here or in a private chat with me."
+        "If you think this is a mistake, use /appeal 2 followed by your reason."
     )
     # Recorded with the case, after the sanction it announces.
     assert await en.actions(2) == [
@@ -127,7 +127,7 @@ async def test_the_notice_is_in_the_community_language(vi: Bot) -> None:
     (call,) = vi.sent()
     assert call.args[2] == (
         "Bob bị cấm chat trong 1 giờ: No advertising. (vụ #2)\n"
-        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 2 kèm lý do, tại đây hoặc trong tin nhắn riêng với bot."
+        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 2 kèm lý do."
     )
 
 
@@ -171,12 +171,12 @@ async def test_kick_and_ban_in_vietnamese(vi: Bot) -> None:
         (
             "en",
             "Bob, this is a warning: Be kind\n"
-            "If you think this is a mistake, send /appeal 1 followed by your reason, here or in a private chat with me.",
+            "If you think this is a mistake, use /appeal 1 followed by your reason.",
         ),
         (
             "vi",
             "Bob, đây là lời cảnh cáo: Be kind\n"
-            "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
+            "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 1 kèm lý do.",
         ),
     ],
 )
@@ -189,6 +189,27 @@ async def test_a_warning_carries_the_appeal_hint(tmp_path: Path, lang: str, expe
         assert [k for k, _ in await bot.actions(1)] == ["warn", "log"]  # no notice besides
     finally:
         await bot.db.close()
+
+
+class OwnHint(RecordingPlatform):
+    """A platform with its own wording of the appeal hint."""
+
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        return f"[{language}] appeal #{case_id} with me"
+
+
+async def test_the_appeal_hint_is_the_platforms(en: Bot) -> None:
+    """The executor never picks the hint by platform name: the platform words it."""
+    platform = OwnHint()
+    en.pipeline.executor.add_platform(platform, bot_id="999")
+    en.platform = platform
+    await en.say("rude")  # a warning
+    await en.say("shout", who=Author("43", "Lan"))  # a mute notice
+    texts = [c.args[2] for c in en.sent()]
+    assert texts == [
+        "Bob, this is a warning: Be kind\n[en] appeal #1 with me",
+        "Lan has been muted for 10 minutes: No shouting. (case #2)\n[en] appeal #2 with me",
+    ]
 
 
 async def test_deletions_stay_silent_even_in_a_raid(en: Bot) -> None:

@@ -255,3 +255,18 @@ def test_colour_follows_the_kind_not_the_title_language() -> None:
     assert render(LogEntry(title="đã xoá tin nhắn", body="", kind="delete")).colour == (
         discord.Colour.blurple()
     )
+
+
+async def test_the_appeal_hint_on_discord_and_the_console() -> None:
+    """A muted Discord member can still use slash commands: /appeal where they were told."""
+    from bot.platforms.console import ConsolePlatform
+    from bot.platforms.discord import DiscordPlatform
+
+    for platform in (DiscordPlatform("token"), ConsolePlatform()):
+        assert platform.appeal_hint("en", 3) == (
+            "If you think this is a mistake, use /appeal 3 followed by your reason."
+        )
+        assert (
+            platform.appeal_hint("vi", 3)
+            == "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 3 kèm lý do."
+        )

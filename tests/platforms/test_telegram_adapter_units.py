@@ -107,3 +107,33 @@ async def test_admin_cache_error_propagates_and_is_not_cached() -> None:
     with pytest.raises(RuntimeError):
         await cache.get(-1)
     assert cache.cached(-1) is None
+
+
+# ---- the appeal hint: the platform's wording, with the deep link to the private chat ------------
+
+
+async def test_the_appeal_hint_links_to_the_private_chat() -> None:
+    from bot.platforms.telegram import TelegramPlatform
+    from bot.platforms.telegram.commands import _appeal_case
+
+    platform = TelegramPlatform("1:x", "http://127.0.0.1:9")  # never connected
+    # Before getMe the username is unknown: the hint says where, without a link.
+    assert platform.appeal_hint("en", 12) == (
+        "If you think this is a mistake, send /appeal 12 followed by your reason, "
+        "here or in a private chat with me."
+    )
+    platform.bot_username = "modbot_bot"
+    link = "https://t.me/modbot_bot?start=appeal-12"
+    assert platform.appeal_hint("en", 12) == (
+        "If you think this is a mistake, send /appeal 12 followed by your reason, "
+        f"here or in a private chat with me: {link}"
+    )
+    assert platform.appeal_hint("vi", 12) == (
+        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 12 kèm lý do, "
+        f"tại đây hoặc trong tin nhắn riêng với bot: {link}"
+    )
+    # /start reads the case back from the link's payload; anything else is a plain Start.
+    assert _appeal_case("appeal-12") == 12
+    assert [_appeal_case(p) for p in ("private", "", "appeal-", "appeal-x1", "appeal-١٢")] == [
+        None
+    ] * 5

@@ -15,7 +15,7 @@ import yarl
 from discord import app_commands
 
 from bot.events import Event, MessageRef, PlatformName
-from bot.platforms.base import FailureKind, LogEntry, LogReceipt, PlatformError
+from bot.platforms.base import FailureKind, LogEntry, LogReceipt, PlatformError, default_appeal_hint
 from bot.platforms.discord.convert import edit_needs_check, to_join, to_message
 from bot.platforms.discord.errors import translated
 from bot.platforms.discord.hierarchy import ensure_actionable
@@ -502,6 +502,10 @@ class DiscordPlatform:
     async def unban(self, community_id: str, user_id: str, reason: str) -> None:
         with translated("unban member"):
             await self.client.http.unban(int(user_id), int(community_id), reason=_reason(reason))
+
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        """Members appeal with /appeal in the server (a muted member can still use commands)."""
+        return default_appeal_hint(language, case_id)
 
     async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None:
         """Queue ``entry`` for ``channels.log.discord`` (None when none is set); it goes out as

@@ -17,12 +17,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from bot.events import Event, PlatformName
+from bot.i18n import t
 from bot.platforms.base import FailureKind, LogEntry, LogReceipt, MessageRef, PlatformError
 from bot.platforms.logbatch import Limits, LogBatcher
 from bot.platforms.telegram.admins import AdminCache, ChatStaff
 from bot.platforms.telegram.convert import group_message, member_event, message_event
 from bot.platforms.telegram.errors import call
-from bot.platforms.telegram.render import log_html, text_html
+from bot.platforms.telegram.render import APPEAL_PAYLOAD, log_html, start_link, text_html
 from bot.platforms.telegram.request import AiohttpRequest
 
 if TYPE_CHECKING:
@@ -407,6 +408,15 @@ class TelegramPlatform:
         await call(
             self.app.bot.unban_chat_member(int(community_id), int(user_id), only_if_banned=True)
         )
+
+    def appeal_hint(self, language: str, case_id: int) -> str:
+        """A muted member cannot post in the group, and a removed one is not in it: the hint says
+        /appeal also works in a private chat with the bot, and links there (the username is
+        learnt from getMe at start; without it, the hint names no link)."""
+        if not self.bot_username:
+            return t("auto.appeal_hint_telegram", language, case=case_id)
+        link = start_link(self.bot_username, f"{APPEAL_PAYLOAD}{case_id}")
+        return t("auto.appeal_hint_telegram_link", language, case=case_id, link=link)
 
     async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None:
         """Queue ``entry`` for the rules' ``channels.log.telegram`` chat (None when none is set);

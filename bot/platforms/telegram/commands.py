@@ -31,7 +31,7 @@ from bot.i18n import CATALOGUES, t
 from bot.platforms.base import FailureKind, PlatformError
 from bot.platforms.telegram.convert import author_of, command_name, topic_of
 from bot.platforms.telegram.errors import call
-from bot.platforms.telegram.render import text_html
+from bot.platforms.telegram.render import APPEAL_PAYLOAD, start_link, text_html
 from bot.storage import members as member_store
 
 if TYPE_CHECKING:
@@ -68,6 +68,14 @@ class Private(Enum):
     CANNOT = "cannot"  # the caller never pressed Start in a private chat, or blocked the bot
     ANONYMOUS = "anonymous"  # the caller posted as the group or a channel: nobody to write to
     FAILED = "failed"  # Telegram did not take it now (network, rate limit)
+
+
+def _appeal_case(payload: str) -> int | None:
+    """The case number of an appeal hint's deep link (``appeal-12``), else None."""
+    number = payload.removeprefix(APPEAL_PAYLOAD)
+    if number == payload or not number.isascii() or not number.isdigit():
+        return None
+    return int(number)
 
 
 def message_link(msg: TgMessage) -> str | None:
@@ -206,7 +214,12 @@ class TelegramCommands:
         lang = self.context.language
         langs = [lang, *(other for other in CATALOGUES if other != lang)]
         text = "\n".join(t("tg.start", each) for each in langs)
-        log.info("telegram_private_started", user=msg.chat.id, payload=" ".join(context.args or []))
+        payload = " ".join(context.args or [])
+        case = _appeal_case(payload)
+        if case is not None:
+            # Came from an appeal hint's link: say how to appeal that case here.
+            text += "\n\n" + t("tg.start_appeal", lang, case=case)
+        log.info("telegram_private_started", user=msg.chat.id, payload=payload)
         try:
             await self.platform._send(msg.chat.id, text_html(text))
         except PlatformError as exc:
@@ -286,7 +299,7 @@ class TelegramCommands:
 
     def deep_link(self) -> str:
         """``https://t.me/<bot>?start=...``: opens the private chat with the bot's Start button."""
-        return f"https://t.me/{self.platform.bot_username}?start={START_PAYLOAD}"
+        return start_link(self.platform.bot_username, START_PAYLOAD)
 
     def _note(self, inv: Invocation, outcome: Private) -> str:
         """The group's note, in the community's language, when a private answer did not go out."""

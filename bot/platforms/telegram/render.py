@@ -12,6 +12,14 @@ MAX_TEXT = 4000
 _BODY = 2000
 _EXCERPT = 600
 _SHORT = 200
+# The deep link of an appeal hint opens the private chat with ``/start appeal-<case>``; /start then
+# says how to appeal that case there (Telegram allows ``A-Z a-z 0-9 _ -`` in a start payload).
+APPEAL_PAYLOAD = "appeal-"
+
+
+def start_link(username: str, payload: str) -> str:
+    """``https://t.me/<bot>?start=<payload>``: opens the private chat with the bot's Start button."""
+    return f"https://t.me/{username}?start={payload}"
 
 
 def log_html(entry: LogEntry) -> str:
