@@ -159,11 +159,13 @@ async def run(
         # once the platforms are connected (a log entry needs the adapter's log channel, set at
         # start; new cases' own actions, pending while in flight, are not in the list).
         left = await executor.left_pending()
-        scheduler.start()
         for adapter in adapters:
             await adapter.start(pipeline)
             if adapter.bot_id:
                 executor.bot_ids[str(adapter.name)] = adapter.bot_id
+        # Due reversals too need a connected platform (an unmute before the adapter's client
+        # exists would fail and wait for its retry).
+        scheduler.start()
         await executor.replay_pending(left)
         log.info("bot_running", platforms=[str(a.name) for a in adapters])
         await stop.event.wait()
