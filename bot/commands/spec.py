@@ -87,7 +87,7 @@ class Command:
     ``private``: its ephemeral answers hold what only the caller may read (moderators' notes, cases,
     explanations, a member's own history); a binding that cannot deliver them privately never
     shows them publicly (Telegram). ``direct``: also answered in a private chat with the bot
-    (Telegram), outside any community: the handler takes the community from the case, or covers
+    (Telegram) or a DM with it (Discord), outside any community: the handler takes the community from the case, or covers
     every community of the platform (``Invocation.direct``)."""
 
     name: str
@@ -116,7 +116,7 @@ class Invocation:
 
     ``text`` is the raw argument text (Telegram); ``options`` the typed options (Discord), where a
     MEMBER is already an ``Author``. ``reply_*`` describe the message the command replied to.
-    ``direct``: sent in a private chat with the bot, in no community (``community_id`` is empty;
+    ``direct``: sent in a private chat (Telegram) or DM (Discord) with the bot, in no community (``community_id`` is empty;
     only ``Command.direct`` commands get here); a CASE_ID is then any case of the platform.
     """
 

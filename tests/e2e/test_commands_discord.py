@@ -22,6 +22,7 @@ from bot.moderation.pipeline import Pipeline
 from bot.platforms.discord import DiscordPlatform
 from bot.rules import load_rules
 from bot.storage import Database
+from bot.storage import appeals as appeal_store
 from bot.storage import cases as case_store
 from bot.storage import reports as report_store
 from tests.e2e.fake_discord import (
@@ -60,7 +61,19 @@ rules:
     actions: [delete]
 """
 EPHEMERAL = 1 << 6
+# Discord's interaction contexts: in a server, in a DM with the bot (2: other private channels).
+GUILD, BOT_DM = 0, 1
 _OPTION_TYPES = {str: 3, int: 4}
+
+
+def _contexts(command: dict[str, Any], default: list[int]) -> list[int]:
+    """Where Discord offers a registered command (``contexts``; unset: ``default``)."""
+    contexts = command.get("contexts")
+    return list(contexts) if contexts is not None else default
+
+
+class NotAllowed(Exception):
+    """What Discord's client would not let the member send at all."""
 
 
 @dataclass
@@ -163,15 +176,70 @@ class CommandsFake(FakeDiscord):
             return self._json(message)
         return await super()._route(call)
 
-    def command_id(self, name: str, kind: int = 1) -> str:
-        for scope in self.commands.values():
-            for c in scope:
-                if c["name"] == name and c["type"] == kind:
-                    return str(c["id"])
+    def command_ref(self, name: str, kind: int = 1) -> dict[str, str]:
+        """How an interaction names a command used in the server: its id, and ``guild_id`` when
+        it is registered to the guild (guild copies first, as the Discord client lists them)."""
+        for scope in sorted(self.commands, key=lambda s: s == "global"):
+            for c in self.commands[scope]:
+                if c["name"] == name and c["type"] == kind and GUILD in _contexts(c, [GUILD]):
+                    ref = {"id": str(c["id"])}
+                    return ref if scope == "global" else {**ref, "guild_id": scope}
         raise KeyError(name)
 
     async def invoke(self, who: FakeMember, name: str, **options: Any) -> int:
         """Dispatch INTERACTION_CREATE for ``/name`` by ``who``; returns the interaction id."""
+        opts, resolved = self._options(options)
+        return await self._interact(
+            who,
+            {
+                **self.command_ref(name),
+                "name": name,
+                "type": 1,
+                "options": opts,
+                "resolved": resolved,
+            },
+        )
+
+    async def invoke_dm(self, who: FakeMember, name: str, **options: Any) -> int:
+        """``/name`` used by ``who`` in their DM with the bot, as Discord sends it: only a global
+        command whose ``contexts`` allow the bot DM (1) is offered there; no guild, the invoker
+        as ``user``, the DM channel (type 1), context 1."""
+        found = [
+            c
+            for c in self.commands.get("global", [])
+            if c["name"] == name and c["type"] == 1 and BOT_DM in _contexts(c, [])
+        ]
+        if not found:
+            raise NotAllowed(f"/{name} is not offered in a DM with the bot")
+        opts, resolved = self._options(options)
+        command = {"id": found[0]["id"], "name": name, "type": 1, "options": opts}
+        iid = snowflake()
+        token = f"token-{next(self._ids)}"
+        self._tokens[token] = iid
+        dm_id = who.user.id + 1  # any id: the DM channel is not in the guild
+        data = {
+            "id": str(iid),
+            "application_id": str(APP_ID),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "channel_id": str(dm_id),
+            "channel": {"id": str(dm_id), "type": 1, "flags": 0, "last_message_id": None},
+            "user": who.user.payload(),
+            "app_permissions": "0",
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": "0"},
+            "context": BOT_DM,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "data": {**command, "resolved": resolved} if resolved["users"] else command,
+        }
+        await self.dispatch("INTERACTION_CREATE", data)
+        return iid
+
+    @staticmethod
+    def _options(options: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """An interaction's options and resolved members, from Python values."""
         opts: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {"users": {}, "members": {}}
         for key, value in options.items():
@@ -182,16 +250,7 @@ class CommandsFake(FakeDiscord):
                 resolved["members"][uid] = {**value.payload(with_user=False), "permissions": "0"}
             else:
                 opts.append({"name": key, "type": _OPTION_TYPES[type(value)], "value": value})
-        return await self._interact(
-            who,
-            {
-                "id": self.command_id(name),
-                "name": name,
-                "type": 1,
-                "options": opts,
-                "resolved": resolved,
-            },
-        )
+        return opts, resolved
 
     async def invoke_on_message(self, who: FakeMember, name: str, message: dict[str, Any]) -> int:
         """Dispatch INTERACTION_CREATE for the message context menu ``name`` used by ``who`` on
@@ -202,7 +261,7 @@ class CommandsFake(FakeDiscord):
         return await self._interact(
             who,
             {
-                "id": self.command_id(name, kind=3),
+                **self.command_ref(name, kind=3),
                 "name": name,
                 "type": 3,
                 "target_id": target["id"],
@@ -211,6 +270,10 @@ class CommandsFake(FakeDiscord):
         )
 
     async def _interact(self, who: FakeMember, command: dict[str, Any]) -> int:
+        until = who.timeout_until
+        if until is not None and datetime.fromisoformat(until) > datetime.now(UTC):
+            # Discord does not let a timed-out member use application commands in the server.
+            raise NotAllowed(f"{who.user.name} is timed out")
         iid = snowflake()
         token = f"token-{next(self._ids)}"
         self._tokens[token] = iid
@@ -343,6 +406,12 @@ async def test_slash_commands_registered_with_permissions_and_typed_options(
     purge = {o["name"]: o for o in commands["purge"]["options"]}
     assert purge["count"]["type"] == 4 and purge["count"]["max_value"] == 100
     assert not purge["member"].get("required")
+    # /appeal and /mycases also work in a DM with the bot (a timed-out member's only way in);
+    # every other command is the server's.
+    direct = {n for n, c in commands.items() if c["dm_permission"]}
+    assert direct == {"appeal", "mycases"}
+    assert all(commands[n]["contexts"] == [GUILD, BOT_DM] for n in direct)
+    assert all(c.get("contexts") is None for n, c in commands.items() if n not in direct)
 
 
 async def test_message_context_menus_registered_beside_the_slash_commands(
@@ -384,6 +453,20 @@ async def test_menus_registered_per_guild_too(
             await fake.invoke_on_message(alice, "Report message", fake.message_payload(alice, "hi"))
         )
         assert r.ephemeral and r.content == "Thanks, the moderators have been told."
+        # Only global commands work in a DM: the DM copies of /appeal and /mycases are global
+        # and DM-only, so the server lists each command once (its guild copy).
+        assert sorted(c["name"] for c in fake.commands["global"]) == ["appeal", "mycases"]
+        assert all(c["contexts"] == [BOT_DM] for c in fake.commands["global"])
+        guild = {c["name"]: c for c in scope if c["type"] == 1}
+        assert len(guild) == 18 and guild["appeal"]["dm_permission"] is False
+        assert all(c.get("contexts") is None for c in scope)
+        # The guild copy answers in the server (this server's form), the DM copy in the DM.
+        r = await fake.answer(await fake.invoke(alice, "mycases"))
+        assert r.ephemeral and r.content == "Your active strikes: 0\nNo cases."
+        r = await fake.answer(await fake.invoke_dm(alice, "mycases"))
+        assert r.ephemeral and r.content == "No cases."
+        with pytest.raises(NotAllowed):
+            await fake.invoke_dm(alice, "rules")
     finally:
         await platform.stop()
         await db.close()
@@ -517,6 +600,43 @@ async def test_case_tools_appeal_and_pardon(fake: CommandsFake, bot: Bot, mod: F
         for e in c.json["embeds"]
     ]
     assert "Appeal" in titles and "Pardon" in titles
+
+
+async def test_timed_out_member_appeals_from_a_dm(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    """A timed-out member cannot use commands in the server; in a DM with the bot /appeal takes
+    the community from the case, recorded and posted to the log channel; only their own cases."""
+    alice, bob = fake.member("alice"), fake.member("bob")
+    r = await fake.answer(await fake.invoke(mod, "mute", member=alice, duration="1h"))
+    assert r.content == "alice (@alice) is muted for 1 hour (case #1)."
+    r = await fake.answer(await fake.invoke(mod, "warn", member=bob, reason="rude"))
+    assert "case #2" in r.content
+    with pytest.raises(NotAllowed):
+        await fake.invoke(alice, "appeal", case=1, text="in the server")
+    r = await fake.answer(await fake.invoke_dm(alice, "appeal", case=1, text="I was quoting"))
+    assert r.ephemeral and r.content == "Your appeal for case #1 has been sent to the moderators."
+    assert [a.text for a in await appeal_store.appeals_of(bot.db, 1)] == ["I was quoting"]
+    (post,) = await fake.wait_for(
+        "POST",
+        f"/channels/{LOG_ID}/messages",
+        where=lambda c: any(e["title"] == "Appeal" for e in c.json["embeds"]),
+    )
+    (embed,) = [e for e in post.json["embeds"] if e["title"] == "Appeal"]
+    assert "I was quoting" in json.dumps(embed, ensure_ascii=False)
+    # Someone else's case, a case that does not exist: refused, nothing recorded.
+    r = await fake.answer(await fake.invoke_dm(alice, "appeal", case=2, text="not mine"))
+    assert r.ephemeral and r.content == "Case #2 is not one of your cases."
+    r = await fake.answer(await fake.invoke_dm(alice, "appeal", case=9, text="nothing"))
+    assert r.ephemeral and r.content == "There is no case #9."
+    assert await appeal_store.appeals_of(bot.db, 2) == []
+    # /mycases in the DM: her cases under the server's name.
+    r = await fake.answer(await fake.invoke_dm(alice, "mycases"))
+    assert r.ephemeral and r.content.startswith("Test guild: your active strikes:")
+    assert "#1 " in r.content and "#2 " not in r.content
+    # The server's commands are not offered in the DM at all.
+    with pytest.raises(NotAllowed):
+        await fake.invoke_dm(alice, "rules")
 
 
 async def test_pardon_lifts_the_cases_running_mute(

@@ -15,7 +15,8 @@ import yarl
 from discord import app_commands
 
 from bot.events import Event, MessageRef, PlatformName
-from bot.platforms.base import FailureKind, LogEntry, LogReceipt, PlatformError, default_appeal_hint
+from bot.i18n import t
+from bot.platforms.base import FailureKind, LogEntry, LogReceipt, PlatformError
 from bot.platforms.discord.convert import edit_needs_check, to_join, to_message
 from bot.platforms.discord.errors import translated
 from bot.platforms.discord.hierarchy import ensure_actionable
@@ -236,18 +237,16 @@ class DiscordPlatform:
         log.info("discord_stopped")
 
     async def _sync_commands(self) -> None:
-        """Register the slash-command tree: per guild when ``guild_ids`` is set (instant),
-        otherwise globally (Discord takes up to an hour to show global changes)."""
+        """Register the slash-command tree: per guild when ``guild_ids`` is set (shown at once),
+        plus the global commands: every command without ``guild_ids``, else only the DM copies of
+        ``/appeal`` and ``/mycases`` (only global commands work in a DM with the bot). Discord
+        clients may take a while (up to an hour) to show changed global commands."""
         try:
-            if self.guild_ids:
-                for gid in self.guild_ids:
-                    guild = discord.Object(id=gid)
-                    self.tree.copy_global_to(guild=guild)
-                    synced = await self.tree.sync(guild=guild)
-                    log.info("discord_commands_synced", guild=str(gid), commands=len(synced))
-            else:
-                synced = await self.tree.sync()
-                log.info("discord_commands_synced", guild=None, commands=len(synced))
+            for gid in self.guild_ids:
+                synced = await self.tree.sync(guild=discord.Object(id=gid))
+                log.info("discord_commands_synced", guild=str(gid), commands=len(synced))
+            synced = await self.tree.sync()
+            log.info("discord_commands_synced", guild=None, commands=len(synced))
         except discord.HTTPException as exc:
             # Without the applications.commands scope the bot still moderates; say how to fix it.
             log.warning("discord_commands_sync_failed", status=exc.status, error=exc.text)
@@ -504,8 +503,9 @@ class DiscordPlatform:
             await self.client.http.unban(int(user_id), int(community_id), reason=_reason(reason))
 
     def appeal_hint(self, language: str, case_id: int) -> str:
-        """Members appeal with /appeal in the server (a muted member can still use commands)."""
-        return default_appeal_hint(language, case_id)
+        """/appeal in the server or in a DM with the bot: a timed-out member cannot use commands
+        in the server, only in the DM."""
+        return t("auto.appeal_hint_discord", language, case=case_id)
 
     async def post_log(self, community_id: str, entry: LogEntry) -> LogReceipt | None:
         """Queue ``entry`` for ``channels.log.discord`` (None when none is set); it goes out as

@@ -1,5 +1,7 @@
 """Discord binding of COMMANDS: app_commands with default_member_permissions, typed described options;
-message context menus for the commands in MESSAGE_MENUS (they run the same commands)."""
+message context menus for the commands in MESSAGE_MENUS (they run the same commands). The
+``Command.direct`` commands (``/appeal``, ``/mycases``) also work in a direct message with the bot:
+a timed-out member cannot use commands in the server."""
 
 from __future__ import annotations
 
@@ -29,6 +31,11 @@ log = structlog.get_logger("bot.platforms.discord.commands")
 # What Discord shows moderator commands to by default; the bot checks privilege itself anyway,
 # so a server that grants the commands to another role cannot widen who may act.
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
+# Where the direct commands may be used (Discord's interaction contexts; BOT_DM is the member's
+# DM with the bot). Only global commands can be used in a DM: with DISCORD_GUILD_IDS the guild copy
+# stays guild-only and a DM-only global copy is added, so the server shows no duplicate.
+IN_GUILD_AND_DM = app_commands.AppCommandContext(guild=True, dm_channel=True)
+DM_ONLY = app_commands.AppCommandContext(dm_channel=True)
 _MAX_CONTENT = 2000
 _DESCRIPTION = 100
 # The menus' default names are English; the catalogue's other languages that Discord has a locale
@@ -83,13 +90,27 @@ class DiscordCommands:
         self.context = CommandContext(
             pipeline, platform, self.resolve, bot_id=lambda: platform.bot_id
         )
+        tree = platform.tree
+        guilds = [discord.Object(id=gid) for gid in platform.guild_ids]
         for command in COMMANDS.values():
-            platform.tree.add_command(self.build(command), override=True)
+            if guilds:
+                tree.add_command(self.build(command), guilds=guilds, override=True)
+                if command.direct:
+                    tree.add_command(self.build(command, DM_ONLY), override=True)
+            else:
+                contexts = IN_GUILD_AND_DM if command.direct else None
+                tree.add_command(self.build(command, contexts), override=True)
         for menu in MESSAGE_MENUS:
-            platform.tree.add_command(self.build_menu(menu), override=True)
+            if guilds:
+                tree.add_command(self.build_menu(menu), guilds=guilds, override=True)
+            else:
+                tree.add_command(self.build_menu(menu), override=True)
 
-    def build(self, command: Command) -> app_commands.Command[Any, Any, Any]:
-        """One app command: options typed and described, the target first and named ``member``."""
+    def build(
+        self, command: Command, contexts: app_commands.AppCommandContext | None = None
+    ) -> app_commands.Command[Any, Any, Any]:
+        """One app command: options typed and described, the target first and named ``member``.
+        Guild-only unless ``contexts`` says where else it may be used (a ``direct`` command)."""
         lang = self.context.language
         params = [
             inspect.Parameter(
@@ -128,7 +149,10 @@ class DiscordCommands:
             description=t(command.help_key, lang)[:_DESCRIPTION],
             callback=described,
         )
-        cmd.guild_only = True
+        if contexts is None:
+            cmd.guild_only = True
+        else:
+            cmd.allowed_contexts = contexts
         if command.privilege >= Privilege.MODERATOR:
             cmd.default_permissions = MODERATOR_PERMISSIONS
         return cmd
@@ -163,7 +187,8 @@ class DiscordCommands:
         guild = interaction.guild
         deferred = False
         try:
-            if guild is None:
+            if guild is None and not command.direct:
+                # Registered guild-only: Discord should never send one; answer rather than fail.
                 await interaction.response.send_message(
                     t("cmd.failed", self.context.language, error="guild only"), ephemeral=True
                 )
@@ -172,6 +197,11 @@ class DiscordCommands:
                 # Discord wants an answer within 3 s; stats and purge may take longer.
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 deferred = True
+            if guild is None:
+                inv = direct_invocation(command, interaction.user, interaction.channel_id, values)
+                reply = await dispatch(self.context, inv)
+                await self.answer(interaction, reply, deferred)
+                return
             roles = list(self.platform.moderator_roles())
             options: dict[str, object] = {}
             for p in command.params:
@@ -247,6 +277,31 @@ class DiscordCommands:
             discord.utils.utcnow(),
         )
         await self.platform._emit(event)
+
+
+def direct_invocation(
+    command: Command,
+    user: discord.User | discord.Member,
+    channel_id: int | None,
+    values: dict[str, Any],
+) -> Invocation:
+    """A ``direct`` command used in a DM with the bot: no community (the case gives it, as on
+    Telegram), and nobody is a moderator there (the direct commands are every member's)."""
+    options: dict[str, object] = {}
+    for p in command.params:
+        value = values.get(p.name)
+        if isinstance(value, discord.Member | discord.User):
+            value = to_author(value)
+        options[p.name] = value
+    return Invocation(
+        command=command.name,
+        platform=PlatformName.DISCORD,
+        community_id="",
+        channel_id=str(channel_id or ""),
+        invoker=Author(id=str(user.id), name=user.display_name, username=user.name),
+        options=options,
+        direct=True,
+    )
 
 
 def install(platform: DiscordPlatform, pipeline: Pipeline) -> DiscordCommands:
