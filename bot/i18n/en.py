@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
     "auto.appeal_hint": "If you think this is a mistake, use /appeal {case} followed by your reason.",
     "auto.appeal_hint_telegram": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me.",
     "auto.appeal_hint_telegram_link": "If you think this is a mistake, send /appeal {case} followed by your reason, here or in a private chat with me: {link}",
+    "auto.appeal_hint_discord": "If you think this is a mistake, use /appeal {case} followed by your reason, in the server or in a direct message to me (while you are timed out, only the direct message works).",
     # {duration} in rule replies: the sanction in words.
     "sanction.warn": "warning",
     "sanction.mute": "mute for {duration}",

@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "auto.appeal_hint": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do.",
     "auto.appeal_hint_telegram": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot.",
     "auto.appeal_hint_telegram_link": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, tại đây hoặc trong tin nhắn riêng với bot: {link}",
+    "auto.appeal_hint_discord": "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal {case} kèm lý do, trong máy chủ hoặc trong tin nhắn riêng với bot (khi đang bị cấm chat, chỉ tin nhắn riêng dùng được).",
     "sanction.warn": "cảnh cáo",
     "sanction.mute": "cấm chat {duration}",
     "sanction.kick": "mời ra khỏi nhóm",

@@ -42,6 +42,12 @@ APPEAL_LINK = "https://t.me/modbot_test_bot?start=appeal-2"
 TELEGRAM_NOTICE = NOTICE.replace(
     "kèm lý do.", f"kèm lý do, tại đây hoặc trong tin nhắn riêng với bot: {APPEAL_LINK}"
 )
+# On Discord a timed-out member cannot use commands in the server: the hint points to the DM.
+DISCORD_NOTICE = NOTICE.replace(
+    "kèm lý do.",
+    "kèm lý do, trong máy chủ hoặc trong tin nhắn riêng với bot "
+    "(khi đang bị cấm chat, chỉ tin nhắn riêng dùng được).",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +77,7 @@ async def test_discord_escalated_mute_is_announced_in_the_channel(
         await discord.send_message(alice, "spam again", channel_id=OFF_TOPIC_ID)
         await discord.wait_for("PATCH", f"/guilds/{GUILD_ID}/members/{alice.user.id}")
         (post,) = await discord.wait_for("POST", f"/channels/{OFF_TOPIC_ID}/messages")
-        assert post.json["content"] == NOTICE
+        assert post.json["content"] == DISCORD_NOTICE
         assert "message_reference" not in post.json or post.json["message_reference"] is None
         cases = await bot.cases(2)
         assert [(a.kind, a.status) for a in cases[1].actions] == [

@@ -258,15 +258,22 @@ def test_colour_follows_the_kind_not_the_title_language() -> None:
 
 
 async def test_the_appeal_hint_on_discord_and_the_console() -> None:
-    """A muted Discord member can still use slash commands: /appeal where they were told."""
+    """A timed-out Discord member cannot use commands in the server: the hint names the DM with
+    the bot, where /appeal still works. The console keeps the plain hint."""
     from bot.platforms.console import ConsolePlatform
     from bot.platforms.discord import DiscordPlatform
 
-    for platform in (DiscordPlatform("token"), ConsolePlatform()):
-        assert platform.appeal_hint("en", 3) == (
-            "If you think this is a mistake, use /appeal 3 followed by your reason."
-        )
-        assert (
-            platform.appeal_hint("vi", 3)
-            == "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 3 kèm lý do."
-        )
+    discord_platform = DiscordPlatform("token")
+    assert discord_platform.appeal_hint("en", 3) == (
+        "If you think this is a mistake, use /appeal 3 followed by your reason, in the server or "
+        "in a direct message to me (while you are timed out, only the direct message works)."
+    )
+    assert discord_platform.appeal_hint("vi", 3) == (
+        "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 3 kèm lý do, trong máy chủ hoặc trong tin "
+        "nhắn riêng với bot (khi đang bị cấm chat, chỉ tin nhắn riêng dùng được)."
+    )
+    console = ConsolePlatform()
+    assert console.appeal_hint("en", 3) == (
+        "If you think this is a mistake, use /appeal 3 followed by your reason."
+    )
+    assert console.appeal_hint("vi", 3) == "Nếu bạn thấy bị xử lý nhầm, hãy gõ /appeal 3 kèm lý do."
