@@ -1,5 +1,6 @@
 """``report``: a member's report is recorded first, then posted to the log channel with its number;
-the moderators' view of reports (``cases``, ``stats``) and their resolution by a moderator's case."""
+the moderators' view of reports (``cases``, ``stats``, ``reports``), their resolution by a
+moderator's case, and ``dismiss`` for a report judged baseless."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.commands.spec import Reply, Request, mention, usage_key
+from bot.commands.spec import Command, Kind, Param, Reply, Request, mention, usage_key
 from bot.events import Author, PlatformName
 from bot.i18n import human_duration
+from bot.moderation.permissions import Privilege
 from bot.platforms.base import LogEntry, PlatformError
 from bot.storage import StorageError
 from bot.storage import members as member_store
@@ -27,6 +29,8 @@ REPORT_LIMIT = 5
 REPORT_WINDOW = timedelta(minutes=10)
 EXCERPT = 300  # characters of the reported message kept and posted
 SHOWN_IN_CASES = 3  # latest reports about a member in ``cases``
+OPEN_SHOWN = 10  # open reports listed by ``reports``, like the 10 cases of ``cases``
+DISMISSED = "dismissed"  # a report's outcome when a moderator dismissed it
 _LINE_EXCERPT = 60
 
 _DISCORD_LINK = re.compile(
@@ -183,24 +187,40 @@ def _when(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def report_line(req: Request, report: report_store.Report) -> str:
-    """One report on one line: number, date, reporter, what, state."""
-    reporter = report.reporter_name or report.reporter_user_id
-    if report.reporter_username:
-        reporter = f"{reporter} (@{report.reporter_username})"
+def _what(report: report_store.Report) -> str:
+    """The start of the excerpt, else of the note, else the link; "-" when there is none."""
     what = report.excerpt or report.note or report.link or "-"
     if len(what) > _LINE_EXCERPT:
         what = what[: _LINE_EXCERPT - 1] + "…"
+    return what
+
+
+def _reporter(report: report_store.Report) -> str:
+    """The reporter's name, with their @username when known."""
+    reporter = report.reporter_name or report.reporter_user_id
+    if report.reporter_username:
+        reporter = f"{reporter} (@{report.reporter_username})"
+    return reporter
+
+
+def _state(req: Request, report: report_store.Report) -> str:
+    """Open, resolved by a case (its outcome and number), or dismissed."""
     if report.resolved_at is None:
-        state = req.t("cases.report_open")
-    elif report.case_id is not None:
-        state = req.t(
+        return req.t("cases.report_open")
+    if report.outcome == DISMISSED:
+        return req.t("cases.report_dismissed")
+    if report.case_id is not None:
+        return req.t(
             "cases.report_resolved_case", outcome=report.outcome or "?", case=report.case_id
         )
-    else:
-        state = req.t("cases.report_resolved", outcome=report.outcome or "?")
-    by = req.t("cases.report_by", reporter=reporter)
-    return f"{req.t('cases.report', report=report.id)} {_when(report.created_at)} · {by} · “{what}” · {state}"
+    return req.t("cases.report_resolved", outcome=report.outcome or "?")
+
+
+def report_line(req: Request, report: report_store.Report) -> str:
+    """One report on one line: number, date, reporter, what, state."""
+    head = f"{req.t('cases.report', report=report.id)} {_when(report.created_at)}"
+    by = req.t("cases.report_by", reporter=_reporter(report))
+    return f"{head} · {by} · “{_what(report)}” · {_state(req, report)}"
 
 
 async def report_lines(req: Request, member_pk: int) -> list[str]:
@@ -245,3 +265,115 @@ async def resolve_by_case(
     if resolved:
         log.info("reports_resolved", count=resolved, case=case_id, member=target.id)
     return resolved
+
+
+def _age(req: Request, created_at: datetime) -> str:
+    """How long ago, in its largest unit (days, else hours, else minutes; at least 1 minute)."""
+    seconds = max(0, int((req.now - created_at).total_seconds()))
+    for size in (86400, 3600):
+        if seconds >= size:
+            return human_duration(timedelta(seconds=seconds - seconds % size), req.lang)
+    return human_duration(timedelta(minutes=max(1, seconds // 60)), req.lang)
+
+
+def open_line(req: Request, report: report_store.Report) -> str:
+    """An open report for ``reports``: number, age, reporter, reported member, what."""
+    if report.member_user_id is not None:
+        member = report.member_name or report.member_user_id
+    else:
+        member = req.t("reports.member_unknown")
+    # A link given as the report's text is its note too: shown as a link, not quoted.
+    words = report.excerpt or (report.note if report.note != report.link else "")
+    shown = f"“{_what(report)}”" if words else (report.link or "-")
+    return req.t(
+        "reports.line",
+        report=report.id,
+        age=_age(req, report.created_at),
+        reporter=_reporter(report),
+        member=member,
+        what=shown,
+    )
+
+
+async def list_open(req: Request) -> Reply:
+    """``reports``: the community's open reports, newest first, at most ``OPEN_SHOWN``."""
+    inv = req.inv
+    community = (str(inv.platform), inv.community_id)
+    db = req.ctx.db
+    total = await report_store.count_reports(db, community=community, open_only=True)
+    if not total:
+        return Reply(req.t("reports.none"), ephemeral=True)
+    shown = await report_store.list_reports(
+        db, community=community, open_only=True, limit=OPEN_SHOWN
+    )
+    header = (
+        req.t("reports.header", count=total)
+        if total <= OPEN_SHOWN
+        else req.t("reports.header_more", count=total, shown=OPEN_SHOWN)
+    )
+    lines = [header, *(open_line(req, r) for r in shown), req.t("reports.hint")]
+    return Reply("\n".join(lines), ephemeral=True)
+
+
+async def dismiss(req: Request) -> Reply:
+    """``dismiss``: close an open report judged baseless (who, when, "dismissed", the reason),
+    then tell the log channel. A closed report, or one about the moderator, is refused."""
+    found: report_store.Report = req.args["report"]
+    inv, ctx = req.inv, req.ctx
+    reason: str | None = req.args.get("reason")
+    if found.member_user_id == inv.invoker.id and not inv.invoker.is_owner:
+        # Waving away a report about oneself is another moderator's call (as a pardon is).
+        return Reply(req.t("cmd.dismiss_own", report=found.id), ephemeral=True)
+    async with ctx.db.transaction() as tx:
+        # The update itself checks that the report is still open: two dismissals at once, or a
+        # sanction resolving it meanwhile, leave the first resolution as it was.
+        done = await report_store.resolve(
+            tx, found.id, inv.invoker.id, DISMISSED, req.now, reason=reason
+        )
+    if not done:
+        current = await report_store.get_report(ctx.db, found.id) or found
+        return Reply(
+            req.t("cmd.report_closed", report=found.id, state=_state(req, current)),
+            ephemeral=True,
+        )
+    log.info("report_dismissed", report=found.id, by=inv.invoker.id)
+    await _post_dismissal(req, found, reason)
+    text = req.t("cmd.dismissed", report=found.id)
+    return Reply(text, ephemeral=True)
+
+
+async def _post_dismissal(req: Request, found: report_store.Report, reason: str | None) -> None:
+    """A short log entry: the report's number, by whom, why."""
+    inv = req.inv
+    fields: tuple[tuple[str, str], ...] = ((req.t("field.moderator"), mention(inv.invoker)),)
+    if reason:
+        fields += ((req.t("field.reason"), reason),)
+    entry = LogEntry(
+        title=req.t("log.report_dismissed_title", report=found.id),
+        body=req.t(
+            "log.report_dismissed", reporter=_reporter(found), moderator=mention(inv.invoker)
+        ),
+        member_id=found.member_user_id or "",
+        member_name=found.member_name or "",
+        link=found.link,
+        fields=fields,
+    )
+    try:
+        await req.ctx.platform.post_log(inv.community_id, entry)
+    except PlatformError as exc:
+        # The dismissal is recorded; the log channel is a courtesy, as for a pardon.
+        log.warning("report_dismiss_log_failed", report=found.id, error=exc.message)
+
+
+M = Privilege.MODERATOR
+# Additions to the interface's commands: reviewing the open reports and dismissing one.
+COMMANDS = (
+    Command("reports", M, (), list_open, private=True),
+    Command(
+        "dismiss",
+        M,
+        (Param("report", Kind.REPORT_ID, required=True), Param("reason", Kind.TEXT)),
+        dismiss,
+        private=True,
+    ),
+)

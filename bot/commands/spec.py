@@ -27,6 +27,7 @@ from bot.platforms.base import Platform, PlatformError
 from bot.rules.durations import DurationError, parse_duration
 from bot.storage import Database, utcnow
 from bot.storage import cases as case_store
+from bot.storage import reports as report_store
 
 if TYPE_CHECKING:
     from bot.moderation.executor import Executor
@@ -45,6 +46,7 @@ class Kind(StrEnum):
     TEXT = "text"  # the rest of the line
     INT = "int"
     CASE_ID = "case_id"  # a case of this community
+    REPORT_ID = "report_id"  # a report of this community
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +400,17 @@ async def _convert(ctx: CommandContext, inv: Invocation, param: Param, raw: obje
         ):
             raise ArgumentError("cmd.unknown_case", case=m.group(1))
         return case
+    if kind is Kind.REPORT_ID:
+        m = _CASE_REF.match(str(raw).strip())
+        if m is None:
+            raise ArgumentError("cmd.bad_number", value=str(raw))
+        # Only this community's: another group's report number reads as unknown, like a case's.
+        report = await report_store.get_report_in(
+            ctx.db, int(m.group(1)), str(inv.platform), inv.community_id
+        )
+        if report is None:
+            raise ArgumentError("cmd.unknown_report", report=m.group(1))
+        return report
     raise AssertionError(kind)
 
 

@@ -1,4 +1,5 @@
-"""Members' reports: recorded before the log channel is told, counted, listed, resolved by a case."""
+"""Members' reports: recorded before the log channel is told, counted, listed, resolved by a case
+or dismissed by a moderator."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class Report:
     outcome: str | None
     case_id: int | None
     text_erased_at: datetime | None
+    resolution_reason: str | None = None  # a dismissal's reason (0004)
 
 
 _INSERT = """
@@ -115,13 +117,17 @@ async def times_since(db: Reader, reporter_pk: int, since: datetime) -> list[dat
 _COLUMNS = """
 SELECT r.id, r.community_id, r.reporter_id, rp.user_id, rp.name, rp.username, r.member_id,
        m.user_id, m.name, r.channel_id, r.message_id, r.link, r.excerpt, r.note, r.created_at,
-       r.resolved_at, r.resolved_by, r.outcome, r.case_id, r.text_erased_at
+       r.resolved_at, r.resolved_by, r.outcome, r.case_id, r.text_erased_at, r.resolution_reason
 FROM reports r
 JOIN members rp ON rp.id = r.reporter_id
 LEFT JOIN members m ON m.id = r.member_id
 """
 
 _COUNT = "SELECT count(*) FROM reports r"
+# A community as the platform names it: (platform, guild or chat id).
+_IN_COMMUNITY = (
+    "r.community_id = (SELECT id FROM communities WHERE platform = ? AND platform_id = ?)"
+)
 
 
 def _report(r: Row) -> Report:
@@ -148,11 +154,16 @@ def _report(r: Row) -> Report:
         outcome=r[17],
         case_id=r[18],
         text_erased_at=from_ts(r[19]),
+        resolution_reason=r[20],
     )
 
 
 def _where(
-    community_pk: int | None, member_pk: int | None, open_only: bool, since: datetime | None
+    community_pk: int | None,
+    member_pk: int | None,
+    open_only: bool,
+    since: datetime | None,
+    community: tuple[str, str] | None = None,
 ) -> tuple[str, list[object]]:
     """The WHERE clause (fixed fragments only) and its parameters for the filters given."""
     where: list[str] = []
@@ -160,6 +171,9 @@ def _where(
     if community_pk is not None:
         where.append("r.community_id = ?")
         params.append(community_pk)
+    if community is not None:
+        where.append(_IN_COMMUNITY)
+        params.extend(community)
     if member_pk is not None:
         where.append("r.member_id = ?")
         params.append(member_pk)
@@ -177,6 +191,16 @@ async def get_report(db: Reader, report_id: int) -> Report | None:
     return None if row is None else _report(row)
 
 
+async def get_report_in(
+    db: Reader, report_id: int, platform: str, platform_id: str
+) -> Report | None:
+    """One report of the community (platform, guild or chat id); None for another community's."""
+    row = await db.fetchone(
+        _COLUMNS + " WHERE r.id = ? AND " + _IN_COMMUNITY, (report_id, platform, platform_id)
+    )
+    return None if row is None else _report(row)
+
+
 async def list_reports(
     db: Reader,
     *,
@@ -184,9 +208,11 @@ async def list_reports(
     member_pk: int | None = None,
     open_only: bool = False,
     limit: int = 20,
+    community: tuple[str, str] | None = None,
 ) -> list[Report]:
-    """Reports of a community or about a member, newest first."""
-    clause, params = _where(community_pk, member_pk, open_only, None)
+    """Reports of a community (by row id, or ``community``: platform and its id) or about a
+    member, newest first."""
+    clause, params = _where(community_pk, member_pk, open_only, None, community)
     rows = await db.fetchall(
         _COLUMNS + clause + " ORDER BY r.created_at DESC, r.id DESC LIMIT ?", (*params, limit)
     )
@@ -200,21 +226,29 @@ async def count_reports(
     member_pk: int | None = None,
     open_only: bool = False,
     since: datetime | None = None,
+    community: tuple[str, str] | None = None,
 ) -> int:
     """How many reports match the filters."""
-    clause, params = _where(community_pk, member_pk, open_only, since)
+    clause, params = _where(community_pk, member_pk, open_only, since, community)
     row = await db.fetchone(_COUNT + clause, params)
     return int(row[0]) if row else 0
 
 
 async def resolve(
-    tx: Tx, report_id: int, by: str, outcome: str, now: datetime, case_id: int | None = None
+    tx: Tx,
+    report_id: int,
+    by: str,
+    outcome: str,
+    now: datetime,
+    case_id: int | None = None,
+    reason: str | None = None,
 ) -> bool:
-    """Close one open report; False if there is no such report or it was closed already."""
+    """Close one open report (``dismiss``: outcome "dismissed" and the moderator's reason);
+    False if there is no such report or it was closed already, and then nothing changes."""
     changed = await tx.execute(
-        "UPDATE reports SET resolved_at = ?, resolved_by = ?, outcome = ?, case_id = ?"
-        " WHERE id = ? AND resolved_at IS NULL",
-        (to_ts(now), by, outcome, case_id, report_id),
+        "UPDATE reports SET resolved_at = ?, resolved_by = ?, outcome = ?, case_id = ?,"
+        " resolution_reason = ? WHERE id = ? AND resolved_at IS NULL",
+        (to_ts(now), by, outcome, case_id, reason, report_id),
     )
     return bool(changed)
 

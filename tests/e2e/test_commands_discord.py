@@ -393,7 +393,7 @@ async def test_slash_commands_registered_with_permissions_and_typed_options(
     fake: CommandsFake, bot: Bot
 ) -> None:
     commands = {c["name"]: c for c in fake.commands["global"] if c["type"] == 1}
-    assert len(commands) == 18
+    assert len(commands) == 20
     ban = commands["ban"]
     assert int(ban["default_member_permissions"]) == MANAGE_MESSAGES
     assert commands["rules"]["default_member_permissions"] is None
@@ -428,7 +428,7 @@ async def test_message_context_menus_registered_beside_the_slash_commands(
     assert report["name_localizations"] == {"vi": "Báo cáo tin nhắn"}
     assert why["name_localizations"] == {"vi": "Vì sao? (luật)"}
     assert all(m["dm_permission"] is False and not m.get("options") for m in menus.values())
-    assert len(fake.commands["global"]) == 20
+    assert len(fake.commands["global"]) == len(COMMANDS) + 2 == 22
 
 
 async def test_menus_registered_per_guild_too(
@@ -524,7 +524,9 @@ async def test_member_refused_ephemerally_without_any_call(
         options = {"case": 1}
     elif command == "note":
         options = {"member": alice, "text": "watch this one"}
-    elif command in ("reload", "stats"):
+    elif command == "dismiss":
+        options = {"report": 1}
+    elif command in ("reload", "stats", "reports"):
         options = {}
     else:
         options = {"member": alice}
@@ -704,6 +706,46 @@ async def test_report_message_from_the_context_menu(fake: CommandsFake, bot: Bot
     await fake.idle()
     assert len(fake.calls_of("POST", f"/channels/{LOG_ID}/messages")) == 1
     assert len(await report_store.list_reports(bot.db)) == 1
+
+
+async def test_a_moderator_lists_the_open_reports_and_dismisses_one(
+    fake: CommandsFake, bot: Bot, mod: FakeMember
+) -> None:
+    dismiss = {c["name"]: c for c in fake.commands["global"]}["dismiss"]
+    assert int(dismiss["default_member_permissions"]) == MANAGE_MESSAGES
+    options = {o["name"]: o for o in dismiss["options"]}
+    assert options["report"]["type"] == 4 and options["report"]["required"] is True
+    assert options["report"]["min_value"] == 1 and not options["reason"].get("required")
+    alice, bob = fake.member("alice"), fake.member("bob")
+    target = fake.message_payload(bob, "you all owe me a pizza")
+    await fake.answer(await fake.invoke_on_message(alice, "Report message", target))
+    # A member is refused both, ephemerally, and nothing changes.
+    r = await fake.answer(await fake.invoke(alice, "reports"))
+    assert r.ephemeral and r.content == "Sorry, only moderators can use /reports."
+    r = await fake.answer(await fake.invoke(alice, "dismiss", report=1, reason="no"))
+    assert r.ephemeral and r.content == "Sorry, only moderators can use /dismiss."
+    r = await fake.answer(await fake.invoke(mod, "reports"))
+    assert r.ephemeral and r.content.splitlines()[:2] == [
+        "Open reports: 1",
+        "#1 · 1 minute ago · by alice (@alice) · about bob · “you all owe me a pizza”",
+    ]
+    r = await fake.answer(await fake.invoke(mod, "dismiss", report=1, reason="a pizza joke"))
+    assert r.ephemeral and r.content == "Report #1 is dismissed."
+    posts = await fake.wait_for("POST", f"/channels/{LOG_ID}/messages", count=2)
+    embed = posts[-1].json["embeds"][0]
+    assert embed["title"] == "Report #1 dismissed"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Reason"] == "a pizza joke"
+    (report,) = await report_store.list_reports(bot.db)
+    assert (report.outcome, report.resolved_by) == ("dismissed", str(mod.user.id))
+    assert report.resolution_reason == "a pizza joke"
+    r = await fake.answer(await fake.invoke(mod, "dismiss", report=1))
+    assert r.content == "Report #1 is already closed (dismissed); nothing changed."
+    r = await fake.answer(await fake.invoke(mod, "dismiss", report=7))
+    assert r.ephemeral and r.content == "There is no report #7."
+    r = await fake.answer(await fake.invoke(mod, "reports"))
+    assert r.content == "No open reports."
+    assert sanctions(fake) == []
 
 
 async def test_why_on_a_message_explains_the_rules_to_a_moderator(

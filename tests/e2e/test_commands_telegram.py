@@ -249,7 +249,8 @@ async def test_commands_published_for_members_and_administrators(
     }
     assert scopes["all_group_chats"] == ["rules", "report", "appeal", "mycases"]
     assert set(scopes["all_chat_administrators"]) >= {"ban", "warn", "purge", "stats", "rules"}
-    assert len(scopes["all_chat_administrators"]) == 18
+    assert len(scopes["all_chat_administrators"]) == len(COMMANDS) == 20
+    assert {"reports", "dismiss"} <= set(scopes["all_chat_administrators"])
 
 
 # ---- sanctions ---------------------------------------------------------------------------
@@ -453,6 +454,46 @@ async def test_a_report_is_stored_and_its_log_post_carries_its_number(
     shown_cases = await private(fake, mod, "Reports about them: 1 (0 open)")
     assert "resolved: mute (case #1)" in shown(shown_cases)
     assert [r.id for r in await report_store.list_reports(bot.db)] == [report.id]
+
+
+async def test_a_moderator_lists_the_open_reports_and_dismisses_one(
+    fake: CommandsFake, bot: Bot, mod: User
+) -> None:
+    alice, bob = fake.user(42, "Alice", "alice"), fake.user(43, "Bob", "bob")
+    fake.started.add(alice.id)
+    joke = say(fake, bob, "you all owe me a pizza")
+    say(fake, alice, "/report rude", reply_to_message=joke.message)
+    await private(fake, alice, "Thanks, the moderators have been told.")
+    # A member cannot list or dismiss: refused privately, nothing changes.
+    say(fake, alice, "/reports")
+    await private(fake, alice, "Sorry, only moderators can use /reports.")
+    say(fake, alice, "/dismiss 1 no")
+    await private(fake, alice, "Sorry, only moderators can use /dismiss.")
+    say(fake, mod, "/reports")
+    listing = await private(fake, mod, "Open reports: 1")
+    assert shown(listing).startswith("<b>Nhóm thử</b> · /reports\n")
+    assert "#1 · 1 minute ago · by Alice (@alice) · about Bob · “you all owe me a pizza”" in shown(
+        listing
+    )
+    say(fake, mod, "/dismiss 1 a joke about pizza")
+    await private(fake, mod, "Report #1 is dismissed.")
+    (log_post,) = await fake.wait_for(
+        "sendMessage",
+        lambda c: int(c.params["chat_id"]) == LOG and "dismissed" in shown(c),
+    )
+    assert shown(log_post).startswith("<b>Report #1 dismissed</b>\n")
+    assert "a joke about pizza" in shown(log_post)
+    (report,) = await report_store.list_reports(bot.db)
+    assert (report.outcome, report.resolved_by) == ("dismissed", str(mod.id))
+    assert report.resolution_reason == "a joke about pizza"
+    say(fake, mod, "/dismiss 1")
+    await private(fake, mod, "Report #1 is already closed (dismissed); nothing changed.")
+    say(fake, mod, "/reports")
+    await private(fake, mod, "No open reports.")
+    await fake.idle(0.2)
+    # Answered privately only (the commands themselves are deleted from the group); no sanction.
+    assert "Open reports" not in in_group(fake) and "dismissed" not in in_group(fake)
+    assert set(sanctions(fake)) <= {"deleteMessage"}
 
 
 # ---- administration ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Reports against real SQLite files: recorded, refused twice, counted, listed, resolved, erased;
-migration 0003 on a database made by 0001 + 0002 keeps its data."""
+migration 0003 on a database made by 0001 + 0002 keeps its data, and 0004 on one made by 0001-0003."""
 
 from __future__ import annotations
 
@@ -112,6 +112,47 @@ async def test_resolve_one_and_resolve_about_a_member(tmp_path: Path) -> None:
         assert done is not None and done.resolved_by == "1"
 
 
+async def test_dismiss_records_the_reason_and_lists_by_platform_community(tmp_path: Path) -> None:
+    """``dismiss``'s storage: the reason kept with who and when; a closed report stays as it was;
+    a community named as the platform does (platform, chat id), never another's report."""
+    async with await Database.open(tmp_path / "r.db") as db:
+        c, alice, bob, carl = await _people(db)
+        other_c, other_alice, other_bob, _ = await _people(db, chat="-999")
+        made = [
+            NewReport(c, alice, T0, member_pk=bob, channel_id="-100", message_id="1"),
+            NewReport(c, carl, T0 + timedelta(minutes=1), member_pk=bob, note="spam"),
+            NewReport(c, bob, T0 + timedelta(minutes=2), link="https://t.me/c/100/7"),
+            NewReport(other_c, other_alice, T0 + timedelta(minutes=3), member_pk=other_bob),
+        ]
+        assert [await _add(db, new) for new in made] == [1, 2, 3, 4]
+        here = ("telegram", "-100")
+        listed = await reports.list_reports(db, community=here, open_only=True)
+        assert [r.id for r in listed] == [3, 2, 1]
+        assert await reports.count_reports(db, community=here, open_only=True) == 3
+        assert await reports.count_reports(db, community=("telegram", "-999")) == 1
+        assert await reports.count_reports(db, community=("discord", "-100")) == 0
+        later = T0 + timedelta(hours=1)
+        async with db.transaction() as tx:
+            assert await reports.resolve(tx, 2, "1", "dismissed", later, reason="a joke")
+            assert not await reports.resolve(tx, 2, "3", "dismissed", later, reason="again")
+            assert await reports.resolve(tx, 3, "1", "dismissed", later)  # no reason given
+        done = await reports.get_report(db, 2)
+        assert done is not None
+        assert (done.resolved_at, done.resolved_by, done.outcome) == (later, "1", "dismissed")
+        assert done.resolution_reason == "a joke" and done.case_id is None
+        no_reason = await reports.get_report(db, 3)
+        assert no_reason is not None and no_reason.resolution_reason is None
+        assert [r.id for r in await reports.list_reports(db, community=here, open_only=True)] == [1]
+        assert await reports.count_reports(db, community=here, open_only=True) == 1
+        # By number within a community only: another group's report 4 is not found here.
+        found = await reports.get_report_in(db, 1, "telegram", "-100")
+        assert found is not None and found.id == 1
+        assert await reports.get_report_in(db, 4, "telegram", "-100") is None
+        assert await reports.get_report_in(db, 4, "telegram", "-999") is not None
+        assert await reports.get_report_in(db, 1, "discord", "-100") is None
+        assert await reports.get_report_in(db, 99, "telegram", "-100") is None
+
+
 async def test_privacy_erases_old_excerpts_but_keeps_the_reports(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "r.db") as db:
         c, alice, bob, _ = await _people(db)
@@ -178,6 +219,49 @@ async def test_0003_applies_to_a_database_made_by_0001_and_0002(
         assert await _add(db, new) == 1
         async with db.transaction() as tx:
             assert await reports.resolve_about(tx, c, bob, "1", "warn", case, T0) == 1
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        check.close()
+
+
+async def test_0004_applies_to_a_database_made_by_0001_to_0003(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    shipped = migrate.load_migrations()
+    assert [m.name for m in shipped][3] == "0004_report_dismissal.sql"
+    monkeypatch.setattr(migrate, "load_migrations", lambda: shipped[:3])
+    async with await Database.open(path) as db:
+        assert db.schema_version == 3
+        c, alice, bob, _ = await _people(db)
+        async with db.transaction() as tx:
+            case, _ = await cases.insert_case(tx, cases.NewCase(c, bob, "moderator", T0))
+            # A report written by the bot before 0004, resolved by a case, and an open one.
+            await tx.execute(
+                "INSERT INTO reports (community_id, reporter_id, member_id, created_at,"
+                " resolved_at, resolved_by, outcome, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (c, alice, bob, "2025-01-01T12:00:00.000000+00:00", "2025-01-01T13:00:00.000000+00:00",
+                 "1", "warn", case),
+            )  # fmt: skip
+            await tx.execute(
+                "INSERT INTO reports (community_id, reporter_id, member_id, note, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (c, bob, alice, "rude", "2025-01-01T12:05:00.000000+00:00"),
+            )
+    monkeypatch.undo()
+    async with await Database.open(path) as db:
+        assert db.schema_version == migrate.LATEST >= 4
+        old = await reports.get_report(db, 1)
+        assert old is not None and (old.outcome, old.case_id) == ("warn", case)
+        assert old.resolution_reason is None
+        async with db.transaction() as tx:
+            assert await reports.resolve(tx, 2, "1", "dismissed", T0, reason="banter")
+        dismissed = await reports.get_report(db, 2)
+        assert dismissed is not None and dismissed.note == "rude"
+        assert (dismissed.outcome, dismissed.resolution_reason) == ("dismissed", "banter")
     check = sqlite3.connect(path)
     try:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)

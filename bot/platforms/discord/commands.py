@@ -77,7 +77,7 @@ def _annotation(param: Param) -> Any:
         if param.minimum is not None:
             return app_commands.Range[int, param.minimum, None]
         return int
-    if param.kind is Kind.CASE_ID:
+    if param.kind in (Kind.CASE_ID, Kind.REPORT_ID):
         return app_commands.Range[int, 1, None]
     return str  # durations, text, user ids: parsed by dispatch() with its clear errors
 
