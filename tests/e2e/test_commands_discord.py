@@ -458,7 +458,7 @@ async def test_menus_registered_per_guild_too(
         assert sorted(c["name"] for c in fake.commands["global"]) == ["appeal", "mycases"]
         assert all(c["contexts"] == [BOT_DM] for c in fake.commands["global"])
         guild = {c["name"]: c for c in scope if c["type"] == 1}
-        assert len(guild) == 18 and guild["appeal"]["dm_permission"] is False
+        assert len(guild) == len(COMMANDS) == 20 and guild["appeal"]["dm_permission"] is False
         assert all(c.get("contexts") is None for c in scope)
         # The guild copy answers in the server (this server's form), the DM copy in the DM.
         r = await fake.answer(await fake.invoke(alice, "mycases"))
