@@ -30,6 +30,7 @@ REPORT_WINDOW = timedelta(minutes=10)
 EXCERPT = 300  # characters of the reported message kept and posted
 SHOWN_IN_CASES = 3  # latest reports about a member in ``cases``
 OPEN_SHOWN = 10  # open reports listed by ``reports``, like the 10 cases of ``cases``
+_SANCTIONS = frozenset({"warn", "mute", "kick", "ban"})
 DISMISSED = "dismissed"  # a report's outcome when a moderator dismissed it
 _LINE_EXCERPT = 60
 
@@ -209,11 +210,11 @@ def _state(req: Request, report: report_store.Report) -> str:
         return req.t("cases.report_open")
     if report.outcome == DISMISSED:
         return req.t("cases.report_dismissed")
+    # The outcome is a sanction's kind (warn, mute, kick, ban): shown in the community's words.
+    outcome = req.t(f"act.{report.outcome}") if report.outcome in _SANCTIONS else "?"
     if report.case_id is not None:
-        return req.t(
-            "cases.report_resolved_case", outcome=report.outcome or "?", case=report.case_id
-        )
-    return req.t("cases.report_resolved", outcome=report.outcome or "?")
+        return req.t("cases.report_resolved_case", outcome=outcome, case=report.case_id)
+    return req.t("cases.report_resolved", outcome=outcome)
 
 
 def report_line(req: Request, report: report_store.Report) -> str:
