@@ -473,6 +473,20 @@ def _is_safe(text: str) -> bool:
     return text.isascii() or _UNSAFE.search(text) is None
 
 
+# The one character outside ``_SAFE_CHARS`` whose lowercase form is made of them (``K`` -> ``k``):
+# the chunk tables see lowercase chunks, so it is tested for apart (a test checks it is the only one).
+_KELVIN = "\u212a"
+
+
+def _safe_spaces(lower: str, joined: str, count: int) -> bool:
+    """Whether every whitespace character of ``lower`` is a safe one (space, tab, newline, CR),
+    given ``joined``, its ``count`` whitespace chunks joined by single spaces."""
+    if joined == lower:  # the usual case: single spaces
+        return True
+    spaces = len(lower) - len(joined) + max(count - 1, 0)  # whitespace characters in ``lower``
+    return spaces == (lower.count(" ") + lower.count("\n") + lower.count("\t") + lower.count("\r"))
+
+
 @cache
 def _attached_runs() -> tuple[re.Pattern[str], dict[int, str], frozenset[int]]:
     """Runs of combining marks and invisible characters (built on first need, ~70 ms).
@@ -889,33 +903,47 @@ class NormalizedText:
     _forms: SearchForms | None = None
     _strict: list[tuple[int, int, bool]] | None = None
     memo: dict[object, object] | None = None  # what a rule set derived from this text (its hits)
+    _words: TextView | None = None
 
     def __init__(
         self,
         original: str,
-        words: TextView,
+        text: str,
+        omap: Sequence[int] | None,
         variant: str | None,
         signals: Sequence[int],
         has_vi: bool,
-        *,
-        lower: str | None = None,
-        chunks: tuple[list[str], _ChunkTables] | None = None,
-        encoded: bytes | None = None,
+        lower: str | None,
+        chunks: tuple[list[str], _ChunkTables] | None,
+        encoded: bytes | None,
+        joined: str | None,
     ) -> None:
+        # Positional: built for every message, and keywords cost a dictionary a call.
         # Every instance attribute is set here, in one order: instances then share one key table.
         self.original = original
         self._src = original  # what the views cover: the original, up to MAX_CHARS characters
-        self.words = words
-        self.text = words.text
+        self.text = text
+        self._omap = omap  # ``text`` to the original; None: one to one (the words view is lazy)
         self._variant = variant
         self._signals = signals
         self._has_vi = has_vi
         self._lower = lower  # the regex view's text when it is the lowercase original
         self._chunks = chunks  # plain text: its chunks and their tables
         self._bytes = encoded  # ``.text`` in the one-byte encoding, when known
+        self._joined = joined  # ``words_joined()``, when known
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.original!r} -> {self.text!r})"
+
+    @property
+    def words(self) -> TextView:
+        """``.text`` mapped to the original (built on first use: most messages need no span)."""
+        view = self._words
+        if view is None:
+            text = self.text
+            omap = self._omap
+            view = self._words = TextView(text, range(len(text) + 1) if omap is None else omap)
+        return view
 
     @property
     def regex(self) -> TextView:
@@ -998,6 +1026,8 @@ class NormalizedText:
 
     def words_joined(self) -> str:
         """``.text`` with every run of whitespace one space, no space at the ends."""
+        if self._joined is not None:
+            return self._joined
         if self._chunks is not None:
             return " ".join(self._chunks[0])  # plain text: ``.text`` is the lowercase original
         return " ".join(self.text.split())
@@ -1149,7 +1179,9 @@ class _ChunkTables:
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
-        self.ordinary: set[str] = set()  # seen and not special: lowercasing is all it needs
+        # Seen, not special, and only of ``_SAFE_CHARS``: lowercasing is all it needs, and a text
+        # whose lowercase chunks are all ordinary is safe but for its whitespace and ``_KELVIN``.
+        self.ordinary: set[str] = set()
         self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
         # Special only for a leet variant (a mention: ``@name`` is also searched as ``aname``).
         self.variant_only: set[str] = set()
@@ -1198,7 +1230,7 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
-    tables.ordinary.update(new.difference(tables.special))
+    tables.ordinary.update(c for c in new.difference(tables.special) if _UNSAFE.search(c) is None)
     tables.seen.update(new)
     return tables
 
@@ -1211,22 +1243,41 @@ def _plain_pipeline(text: str) -> NormalizedText | None:
     lower = text.lower()
     chunks = lower.split()
     tables = _CHUNK_TABLES
+    joined = None
+    if tables.ordinary.issuperset(chunks):  # the usual case: one set test
+        if text.isascii():
+            return _plain_text(text, lower, chunks, tables, False, None, None)
+        # Ordinary chunks are safe characters: so is the text, unless it has other whitespace or
+        # the one unsafe character that lowercases to a safe one. This spares ``_is_safe``.
+        joined = " ".join(chunks)  # ``words_joined``, asked for every message (history)
+        if _KELVIN not in text and _safe_spaces(lower, joined, len(chunks)):
+            has_vi = not tables.kept.isdisjoint(chunks)
+            return _plain_text(text, lower, chunks, tables, has_vi, None, joined)
+    if not _is_safe(text):
+        return None
     variant = None
-    if not tables.ordinary.issuperset(chunks):  # else, the usual case: one set test
-        if not tables.seen.issuperset(chunks):
-            tables = _learn_chunks(chunks)
-        if not tables.special.isdisjoint(chunks):
-            if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
-                return None
-            variant = _apply_leet(lower, entry=False)[1]
+    if not tables.seen.issuperset(chunks):
+        tables = _learn_chunks(chunks)
+    if not tables.special.isdisjoint(chunks):
+        if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
+            return None
+        variant = _apply_leet(lower, entry=False)[1]
+    has_vi = not tables.kept.isdisjoint(chunks)
+    return _plain_text(text, lower, chunks, tables, has_vi, variant, joined)
+
+
+def _plain_text(
+    text: str,
+    lower: str,
+    chunks: list[str],
+    tables: _ChunkTables,
+    has_vi: bool,
+    variant: str | None,
+    joined: str | None,
+) -> NormalizedText:
+    """The ``NormalizedText`` of a plain text: its lowercase form, 1:1 with it."""
     return NormalizedText(
-        text,
-        TextView(lower, range(len(text) + 1)),
-        variant,
-        [],
-        not tables.kept.isdisjoint(chunks),
-        lower=lower,
-        chunks=(chunks, tables),
+        text, lower, None, variant, (), has_vi, lower, (chunks, tables), None, joined
     )
 
 
@@ -1248,7 +1299,7 @@ def _plain_forms(text: str, chunks: list[str], tables: _ChunkTables) -> SearchFo
 
 
 def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
-    if not entry and _is_safe(text):
+    if not entry:
         nt = _plain_pipeline(text)
         if nt is not None:
             return nt
@@ -1258,12 +1309,12 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
     b: bytes | None
     if text.isascii():
         w1 = lower = text.lower()
-        omap: Sequence[int] = range(len(text) + 1)
+        omap: Sequence[int] | None = None  # one to one
         signals = []
         b = w1.encode("ascii")
     elif _is_safe(text):
         w1 = lower = text.lower()
-        omap = range(len(text) + 1)
+        omap = None
         signals = []
         b = _to_bytes(w1)
     else:
@@ -1283,9 +1334,7 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
         if bad or (signals and has_vi):
             w1, has_vi = _fold_words(w1, signals)
             b = None
-    return NormalizedText(
-        text, TextView(w1, omap), variant, signals, has_vi, lower=lower, encoded=b
-    )
+    return NormalizedText(text, w1, omap, variant, signals, has_vi, lower, None, b, None)
 
 
 # A word (run of letters) holding a Vietnamese letter; other words fold to themselves. The

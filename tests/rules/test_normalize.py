@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rules.normalize import normalize, normalize_entry, search_text
+from bot.rules.normalize import NormalizedText, normalize, normalize_entry, search_text
 
 # (message, expected NormalizedText.text)
 TEXT_CASES = [
@@ -339,3 +339,72 @@ def test_two_single_words_counts_as_the_sum_does(words: list[str]) -> None:
         return
     chunks, tables = nt._chunks
     assert tables.two_single_words(chunks) == (sum(tables.singles[c] for c in chunks) >= 2)
+
+
+def _views(nt: NormalizedText) -> tuple[object, ...]:
+    """Everything a ``NormalizedText`` tells the conditions, for comparing two of them."""
+    return (
+        nt.text,
+        list(nt.words.to_original),
+        nt._variant,
+        list(nt._signals),
+        nt.typed_with_diacritics,
+        nt.plain,
+        nt.regex.text,
+        list(nt.regex.to_original),
+        nt.search_forms(),
+        nt.words_joined(),
+        nt.word_chunks(),
+        nt.word_chunks(digit_pairs=False),
+    )
+
+
+def test_only_the_kelvin_sign_lowercases_from_unsafe_to_safe() -> None:
+    """What the chunk tables' safety shortcut assumes of ``str.lower`` (see ``_KELVIN``)."""
+    from bot.rules.normalize import _KELVIN, _SAFE_CHARS
+
+    safe = set(_SAFE_CHARS)
+    to_safe = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        low = c.lower()
+        if c.isspace():
+            assert low == c  # whitespace lowercases to itself
+        else:
+            assert not any(x.isspace() for x in low)  # and nothing else to whitespace
+        if c not in safe and set(low) <= safe:
+            to_safe.append(c)
+    assert to_safe == [_KELVIN]
+
+
+# Pieces of text, unsafe ones among them (the Kelvin and Angstrom signs, other whitespace...).
+_MIXED = st.lists(
+    st.sampled_from(
+        [
+            *"aAkKiI1@!",
+            *("ả", "Ả", "đ", "Đ", "ệ", "\u212a", "\u212b", "å", "İ", "ñ", "😂"),
+            *(" ", "  ", "\t", "\n", "\r", "\xa0", "\u2028", "\x0b", "\x1c", "\x85", "\u3000"),
+            *("\u200b", "\x07", "\u0301", "ab", "cá", "kỳ", "sh1t", "@bob", "đm", "a!!a", "1st"),
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_MIXED, min_size=1, max_size=4))
+def test_known_chunks_give_what_the_safety_test_gives(texts: list[str]) -> None:
+    """A text made of chunks the tables know (learned from other texts) is normalized as with no
+    chunk known, where the text's safety is tested character by character."""
+    from unittest import mock
+
+    import bot.rules.normalize as n
+
+    for text in texts:
+        n._words_pipeline(text)  # learn their chunks
+    for text in texts:
+        fast = n._words_pipeline(text)
+        with mock.patch.object(n, "_CHUNK_TABLES", n._ChunkTables()):
+            slow = n._words_pipeline(text)
+        assert _views(fast) == _views(slow)
+        assert fast.plain == n._is_safe(text)
