@@ -1162,30 +1162,46 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
 # Plain text is classified whitespace chunk by whitespace chunk (no step crosses whitespace: leet
 # tokens, Vietnamese words and search words are all inside one chunk), and chat repeats its
 # chunks: what each chunk needs is kept here, and a message is decided with set operations.
+class _ChunkFix(NamedTuple):
+    """What the pipeline does to one chunk that is not ordinary: its leet forms (``_apply_leet``
+    of the chunk alone) and the Vietnamese classification (``_piece_info``) before and after."""
+
+    special: bool  # leet changes it (when the text's leet step runs), or it has a bad word
+    variant_only: bool  # special only for a leet variant (a mention: ``@name`` also as ``aname``)
+    gate: bool  # ``_has_leet``: a text holding it has the leet step, on all its chunks
+    primary: str  # leet applied
+    changed: tuple[int, ...]  # where ``primary`` differs from the chunk
+    variant: str | None  # the leet variant, if any
+    bad: bool  # a diacritic word that is not a syllable (``_piece_info``)
+    kept: bool  # a word kept with its diacritics
+    primary_bad: bool  # the same of ``primary``
+    primary_kept: bool
+
+
 class _ChunkTables:
     """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
     __slots__ = (
+        "fixes",
+        "gated",
         "kept",
         "ordinary",
         "seen",
         "singles",
-        "special",
         "squeezed",
-        "variant_only",
         "with_singles",
     )
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
-        # Seen, not special, and only of ``_SAFE_CHARS``: lowercasing is all it needs, and a text
-        # whose lowercase chunks are all ordinary is safe but for its whitespace and ``_KELVIN``.
+        # Seen, only of ``_SAFE_CHARS``, and unchanged by leet and Vietnamese folding: lowercasing
+        # is all it needs, and a text whose lowercase chunks are all ordinary is safe but for its
+        # whitespace and ``_KELVIN``.
         self.ordinary: set[str] = set()
-        self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
-        # Special only for a leet variant (a mention: ``@name`` is also searched as ``aname``).
-        self.variant_only: set[str] = set()
+        self.fixes: dict[str, _ChunkFix] = {}  # each chunk seen that is not ordinary
         self.kept: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
+        self.gated: set[str] = set()  # it passes ``_has_leet`` (ordinary ones too: ``1st``)
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
         self.with_singles: set[str] = set()  # the chunks with at least one (most have none)
@@ -1202,6 +1218,32 @@ class _ChunkTables:
 
 _CHUNK_TABLES = _ChunkTables()
 _MAX_CHUNKS = 200_000
+_LEET_SET = frozenset(_LEET_CHARS)  # a token that leet changes holds one of them
+
+
+def _chunk_fix(chunk: str, b: bytes) -> _ChunkFix:
+    """A chunk's ``_ChunkFix`` (``b``: the chunk in the one-byte encoding)."""
+    changed: list[int] = []
+    if _LEET_SET.isdisjoint(chunk):
+        primary, variant = chunk, None
+    else:
+        primary, variant, changed = _apply_leet(chunk, entry=False)
+    gate = _has_leet(b)
+    special = gate and (primary != chunk or variant is not None or bool(changed))
+    bad, kept = _piece_info(b)
+    primary_bad, primary_kept = (bad, kept) if primary == chunk else _piece_info(_to_bytes(primary))
+    return _ChunkFix(
+        special=special or bad,
+        variant_only=special and primary == chunk and not changed and not bad,
+        gate=gate,
+        primary=primary,
+        changed=tuple(sorted(changed)),
+        variant=variant,
+        bad=bad,
+        kept=kept,
+        primary_bad=primary_bad,
+        primary_kept=primary_kept,
+    )
 
 
 def _learn_chunks(chunks: list[str]) -> _ChunkTables:
@@ -1213,33 +1255,34 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         new = set(chunks)
     for chunk in new:
         b = _to_bytes(chunk)
-        special = variant_only = False
-        if _has_leet(b):
-            primary, variant, changed = _apply_leet(chunk, entry=False)
-            special = primary != chunk or variant is not None or bool(changed)
-            variant_only = primary == chunk and not changed and variant is not None
-        bad, kept = _piece_info(b)
-        if special or bad:
-            tables.special.add(chunk)
-        if variant_only and not bad:
-            tables.variant_only.add(chunk)
-        if kept:
+        fix = _chunk_fix(chunk, b)
+        if fix.kept:
             tables.kept.add(chunk)
+        if fix.gate:
+            tables.gated.add(chunk)
         words = b.translate(_B_SEARCH).decode("latin-1").split()
         tables.squeezed[chunk] = " ".join(map(Squeezed.squeeze, words))
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
-    tables.ordinary.update(c for c in new.difference(tables.special) if _UNSAFE.search(c) is None)
+        if (
+            fix.special
+            or fix.primary != chunk
+            or fix.variant is not None
+            or _UNSAFE.search(chunk) is not None
+        ):
+            tables.fixes[chunk] = fix
+        else:
+            tables.ordinary.add(chunk)
     tables.seen.update(new)
     return tables
 
 
 def _plain_pipeline(text: str) -> NormalizedText | None:
-    """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None.
+    """Safe text (see ``_is_safe``) from its chunks' tables, or None (the text is not safe).
 
-    A chunk that leet changes only in a second search text (a mention) keeps the text plain: the
-    result then has that variant, as the general pipeline would give it."""
+    The usual case: every chunk is ordinary, so the text is plain (it needs nothing but
+    lowercasing). Else each chunk that is not ordinary is fixed on its own (``_fixed_text``)."""
     lower = text.lower()
     chunks = lower.split()
     tables = _CHUNK_TABLES
@@ -1255,15 +1298,89 @@ def _plain_pipeline(text: str) -> NormalizedText | None:
             return _plain_text(text, lower, chunks, tables, has_vi, None, joined)
     if not _is_safe(text):
         return None
-    variant = None
     if not tables.seen.issuperset(chunks):
         tables = _learn_chunks(chunks)
-    if not tables.special.isdisjoint(chunks):
-        if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
-            return None
-        variant = _apply_leet(lower, entry=False)[1]
-    has_vi = not tables.kept.isdisjoint(chunks)
-    return _plain_text(text, lower, chunks, tables, has_vi, variant, joined)
+    if tables.ordinary.issuperset(chunks):
+        has_vi = not tables.kept.isdisjoint(chunks)
+        return _plain_text(text, lower, chunks, tables, has_vi, None, joined)
+    return _fixed_text(text, lower, chunks, tables)
+
+
+def _splice(text: str, edits: list[tuple[int, str]]) -> str:
+    """``text`` with each (start, replacement) written over as many characters, in order."""
+    out: list[str] = []
+    pos = 0
+    for start, rep in edits:
+        out.append(text[pos:start])
+        out.append(rep)
+        pos = start + len(rep)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _fixed_text(text: str, lower: str, chunks: list[str], tables: _ChunkTables) -> NormalizedText:
+    """A safe text with chunks that are not ordinary, chunk by chunk: what the general pipeline
+    gives (``_words_pipeline`` below the plain-text shortcut), where every step stays inside a
+    chunk. Its one text-wide choice is made here: the leet step runs on every chunk when a chunk
+    passes ``_has_leet``, and the Vietnamese folding when a word is bad, or changed by leet in a
+    text with a kept word. Ordinary chunks are unchanged by either.
+
+    As before the general pipeline: a text whose non-ordinary chunks are not special, or only
+    special for a leet variant (a mention), stays plain (lowercased; the variant on the side)."""
+    ordinary = tables.ordinary
+    fixes = tables.fixes
+    found: list[
+        tuple[int, str, _ChunkFix]
+    ] = []  # where each non-ordinary chunk starts in ``lower``
+    pos = 0
+    for chunk in chunks:
+        pos = lower.find(chunk, pos)  # the chunk's start: the gap before it is whitespace
+        if chunk not in ordinary:
+            found.append((pos, chunk, fixes[chunk]))
+        pos += len(chunk)
+    special = [fix for _, _, fix in found if fix.special]
+    if all(fix.variant_only for fix in special):
+        variant = None
+        if special:
+            variant = _splice(
+                lower,
+                [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found],
+            )
+        has_vi = not tables.kept.isdisjoint(chunks)
+        return _plain_text(text, lower, chunks, tables, has_vi, variant, None)
+    gate = not tables.gated.isdisjoint(chunks)  # an ordinary chunk may be the one (``1st``)
+    kept_ordinary = not ordinary.isdisjoint(tables.kept.intersection(chunks))
+    has_vi = kept_ordinary
+    bad = has_variant = False
+    words: list[tuple[int, str, tuple[int, ...]]] = []  # each chunk after leet, its changes
+    signals: list[int] = []
+    for p, chunk, fix in found:
+        if gate:
+            words.append((p, fix.primary, fix.changed))
+            signals.extend(p + i for i in fix.changed)
+            bad = bad or fix.primary_bad
+            has_vi = has_vi or fix.primary_kept
+            has_variant = has_variant or fix.variant is not None
+        else:
+            words.append((p, chunk, ()))
+            bad = bad or fix.bad
+            has_vi = has_vi or fix.kept
+    edits = [(p, w) for p, w, _ in words]
+    if bad or (signals and has_vi):
+        has_vi = kept_ordinary
+        edits = []
+        for p, w, changed in words:
+            folded, kept = _fold_words(w, changed)
+            edits.append((p, folded))
+            has_vi = has_vi or kept
+    variant = None
+    if has_variant:
+        variant = _splice(
+            lower, [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found]
+        )
+    return NormalizedText(
+        text, _splice(lower, edits), None, variant, signals, has_vi, lower, None, None, None
+    )
 
 
 def _plain_text(
@@ -1342,7 +1459,7 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
 _VI_WORD = re.compile(r"(?<![^\W\d_])(?=[^\W\d_]*?[" + "".join(sorted(VI_LETTERS)) + r"])[^\W\d_]+")
 
 
-def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
+def _fold_words(text: str, signals: Sequence[int]) -> tuple[str, bool]:
     """Fold each diacritic word that is not a clean syllable; report whether any stayed."""
     out: list[str] = []
     pos = 0

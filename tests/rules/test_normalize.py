@@ -3,9 +3,10 @@
 import time
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.rules.normalize import NormalizedText, normalize, normalize_entry, search_text
@@ -378,33 +379,93 @@ def test_only_the_kelvin_sign_lowercases_from_unsafe_to_safe() -> None:
 
 
 # Pieces of text, unsafe ones among them (the Kelvin and Angstrom signs, other whitespace...).
+_PIECES = [
+    *"aAkKiI1@!",
+    *("ả", "Ả", "đ", "Đ", "ệ", "\u212a", "\u212b", "å", "İ", "ñ", "😂", "\u200b", "\x07", "\u0301"),
+    *("ab", "cá", "kỳ", "a!!a", "1st", "l0l", "h3", "@"),
+]
+_SPACES = [" ", "  ", "\t", "\n", "\r", "\xa0", "\u2028", "\x0b", "\x1c", "\x85", "\u3000"]
+# Text of words (plain, leet, Vietnamese...) and pieces (unsafe ones among them: the Kelvin and
+# Angstrom signs, 'İ', emoji, marks...), separated by whitespace of any kind or not at all.
 _MIXED = st.lists(
-    st.sampled_from(
-        [
-            *"aAkKiI1@!",
-            *("ả", "Ả", "đ", "Đ", "ệ", "\u212a", "\u212b", "å", "İ", "ñ", "😂"),
-            *(" ", "  ", "\t", "\n", "\r", "\xa0", "\u2028", "\x0b", "\x1c", "\x85", "\u3000"),
-            *("\u200b", "\x07", "\u0301", "ab", "cá", "kỳ", "sh1t", "@bob", "đm", "a!!a", "1st"),
-        ]
+    st.tuples(
+        st.sampled_from(_PIECES + _PLAIN_WORDS),
+        st.sampled_from(["", " ", " ", " ", *_SPACES]),
     ),
-    max_size=10,
-).map("".join)
+    max_size=7,
+).map(lambda parts: "".join(w + sep for w, sep in parts))
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(_MIXED, min_size=1, max_size=4))
-def test_known_chunks_give_what_the_safety_test_gives(texts: list[str]) -> None:
-    """A text made of chunks the tables know (learned from other texts) is normalized as with no
-    chunk known, where the text's safety is tested character by character."""
+def _pipeline_before_chunk_fixes(text: str, tables: Any) -> NormalizedText:
+    """``_words_pipeline`` as it was before the chunk tables fixed chunks and proved safety: the
+    plain shortcut for a safe text whose chunks leet and folding leave alone (or change only in
+    a mention's variant), the general pipeline for every other text."""
     from unittest import mock
 
     import bot.rules.normalize as n
 
-    for text in texts:
-        n._words_pipeline(text)  # learn their chunks
-    for text in texts:
-        fast = n._words_pipeline(text)
-        with mock.patch.object(n, "_CHUNK_TABLES", n._ChunkTables()):
-            slow = n._words_pipeline(text)
-        assert _views(fast) == _views(slow)
-        assert fast.plain == n._is_safe(text)
+    if n._is_safe(text):
+        lower = text.lower()
+        chunks = lower.split()
+        for chunk in set(chunks).difference(tables.seen):
+            b = n._to_bytes(chunk)
+            special = variant_only = False
+            if n._has_leet(b):
+                primary, variant, changed = n._apply_leet(chunk, entry=False)
+                special = primary != chunk or variant is not None or bool(changed)
+                variant_only = primary == chunk and not changed and variant is not None
+            bad, kept = n._piece_info(b)
+            if special or bad:
+                tables.special.add(chunk)
+            if variant_only and not bad:
+                tables.variant_only.add(chunk)
+            if kept:
+                tables.kept.add(chunk)
+            words = b.translate(n._B_SEARCH).decode("latin-1").split()
+            tables.squeezed[chunk] = " ".join(map(n.Squeezed.squeeze, words))
+            tables.singles[chunk] = list(map(len, words)).count(1)
+            if tables.singles[chunk]:
+                tables.with_singles.add(chunk)
+            tables.seen.add(chunk)
+        variant = None
+        plain = True
+        if not tables.special.isdisjoint(chunks):
+            plain = tables.variant_only.issuperset(tables.special.intersection(chunks))
+            variant = n._apply_leet(lower, entry=False)[1]
+        if plain:
+            has_vi = not tables.kept.isdisjoint(chunks)
+            return n._plain_text(text, lower, chunks, tables, has_vi, variant, None)
+    with mock.patch.object(n, "_plain_pipeline", lambda _text: None):
+        return n._words_pipeline(text)
+
+
+def _tables_before_chunk_fixes() -> Any:
+    import bot.rules.normalize as n
+
+    class Tables(n._ChunkTables):
+        __slots__ = ("special", "variant_only")
+
+    tables = Tables()
+    tables.special = set()
+    tables.variant_only = set()
+    return tables
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_MIXED, min_size=1, max_size=4))
+# Leet runs on every chunk when one chunk passes ``_has_leet`` (an ordinary one: ``1st``), and
+# ``a!!a`` is changed by it without passing it; ``đm`` is folded.
+@example(["1st a!!a đm", "wow a!!a", "@bob a!!a", "sh1t a!!a", "@bob a!!a đm", "1st a!!a"])
+@example(["ngủ sh1t", "ngủ @bob đi", "đ1t mẹ", "K ab", "ab\xa0cá", "cá\u2028", "cá\n\rab "])
+def test_chunk_tables_give_what_the_pipeline_gave(texts: list[str]) -> None:
+    """Chunks fixed one by one from the tables (``_fixed_text``), and a text proved safe by its
+    known chunks, give what the pipeline gave before (``_is_safe`` first, then either the plain
+    shortcut or the general pipeline): on first sight and once every chunk is known."""
+    import bot.rules.normalize as n
+
+    old_tables = _tables_before_chunk_fixes()
+    for _ in range(2):
+        for text in texts:
+            new = n._words_pipeline(text)
+            assert _views(new) == _views(_pipeline_before_chunk_fixes(text, old_tables))
+            assert new.plain == n._is_safe(text)
