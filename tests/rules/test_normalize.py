@@ -469,3 +469,45 @@ def test_chunk_tables_give_what_the_pipeline_gave(texts: list[str]) -> None:
             new = n._words_pipeline(text)
             assert _views(new) == _views(_pipeline_before_chunk_fixes(text, old_tables))
             assert new.plain == n._is_safe(text)
+
+
+def test_the_tables_make_a_safe_character_its_lowercase_form() -> None:
+    """What ``_cluster_pass`` assumes of the stretches it does not translate."""
+    import bot.rules.normalize as n
+
+    for c in n._SAFE_CHARS:
+        assert len(c.lower()) == 1
+        assert ord(c) not in n._attached_set()
+        words = ("'", True) if c == "`" else (c.lower(), False)
+        assert n._words_cluster(c) == words
+        assert n._regex_cluster(c) == (c.lower(), False)
+
+
+_CLUSTER_PIECES = [
+    *"aA`'. \n",
+    *("ả", "Đ", "😂", "\u0301", "\u0336", "\u200b", "\u200d", "\ufe0f", "\U000e0041", "\U0001d167"),
+    *(
+        "ﬁ",
+        "①",
+        "ｆ",
+        "İ",
+        "ß",
+        "\xa0",
+        "К",
+        "\u212a",
+        "😂\u0301",
+        "a\u0301\u0302\u0303",
+        "`\u0301",
+    ),
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_CLUSTER_PIECES), max_size=20).map("".join))
+def test_cluster_pass_by_stretches_equals_the_whole_translation(text: str) -> None:
+    import bot.rules.normalize as n
+
+    for fn, tables in ((n._words_cluster, n._WORDS_TABLES), (n._regex_cluster, n._REGEX_TABLES)):
+        assert n._cluster_pass(text, fn, tables) == n._cluster_pass_whole(text, fn, tables)
+        long = text * 8  # prefilled
+        assert n._cluster_pass(long, fn, tables) == n._cluster_pass_whole(long, fn, tables)
