@@ -264,6 +264,20 @@ _B_CLASS_SINGLES = _byte_table(
 # test checks them against the lookaround spelling).
 _ADJACENT_SINGLES = _search_set(rb"(?:^|[ .])[a9][ .]+[a9](?:[ .]|$)")
 _ADJACENT_SINGLES_LETTER = _search_set(rb"(?:^|[ .])(?:a[ .]+[a9]|9[ .]+a)(?:[ .]|$)")
+# The same classes read from a plain text's UTF-8: there every other character is a Vietnamese
+# letter, whose lead byte is its class ("a") and whose continuation bytes are deleted.
+# ``str.encode`` costs a third of ``_to_bytes``.
+_U_CLASS_SINGLES = bytes(ord("a") if i >= 0x80 else _B_CLASS_SINGLES[i] for i in range(256))
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _adjacent_singles(plain: str, *, digit_pairs: bool) -> bool:
+    """Whether a plain text (ASCII and lowercase Vietnamese letters) has two one-character words
+    next to each other (with ``digit_pairs=False``, not both digits)."""
+    pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
+    cls = plain.encode().translate(_U_CLASS_SINGLES, _UTF8_CONTINUATION)
+    return pattern.Match(cls) is not None
+
 
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
@@ -1101,10 +1115,10 @@ class NormalizedText:
         if self._chunks is None:
             return None
         chunks, tables = self._chunks
-        if tables.two_single_words(chunks):
-            pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
-            if pattern.Match(_to_bytes(self.text).translate(_B_CLASS_SINGLES)) is not None:
-                return None
+        if tables.two_single_words(chunks) and _adjacent_singles(
+            self.text, digit_pairs=digit_pairs
+        ):
+            return None
         return chunks
 
     def is_strict(self, start: int, end: int) -> bool:

@@ -326,6 +326,27 @@ def test_class_searches_in_re2_agree_with_their_lookaround_spelling(cls: bytes) 
         assert (in_re2.Match(text) is not None) == (re.search(lookaround, text) is not None)
 
 
+_PLAIN_CHARS = st.text(alphabet=st.sampled_from([*"ab19 .,-'\t\n_", "ả", "đ", "ờ"]), max_size=24)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_PLAIN_CHARS)
+def test_adjacent_singles_agrees_with_its_lookaround_spelling(text: str) -> None:
+    """``_adjacent_singles`` (class bytes from UTF-8) against the lookaround spelling on the class
+    bytes of the one-byte encoding."""
+    import re
+
+    import bot.rules.normalize as n
+    from bot.rules.normalize import _B_CLASS_SINGLES, _adjacent_singles, _to_bytes
+
+    cls = _to_bytes(text).translate(_B_CLASS_SINGLES)
+    assert text.encode().translate(n._U_CLASS_SINGLES, n._UTF8_CONTINUATION) == cls
+    any_pair = re.search(rb"(?<![a9])[a9][ .]+[a9](?![a9])", cls) is not None
+    with_letter = re.search(rb"(?<![a9])(?:a[ .]+[a9]|9[ .]+a)(?![a9])", cls) is not None
+    assert _adjacent_singles(text, digit_pairs=True) == any_pair
+    assert _adjacent_singles(text, digit_pairs=False) == with_letter
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
