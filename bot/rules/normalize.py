@@ -551,6 +551,11 @@ def _tables(fn: Callable[[str], tuple[str, bool]]) -> tuple[_CharTable, _CharTab
     return tables
 
 
+# Unsafe stretches in a text beyond which ``_cluster_pass`` translates the whole text: each costs
+# ~2 microseconds, and text alternating safe and unsafe characters would cost ten times more.
+_MAX_STRETCHES = 16
+
+
 def _cluster_pass(
     text: str,
     cluster_fn: Callable[[str], tuple[str, bool]],
@@ -564,14 +569,18 @@ def _cluster_pass(
     but for the words view's backtick (an apostrophe look-alike); a test checks it. ``str.lower``
     of a stretch costs a hundredth of translating it.
     """
+    spans: list[tuple[int, int]] = []
+    for m in _UNSAFE_RUN.finditer(text):
+        spans.append(m.span())
+        if len(spans) > _MAX_STRETCHES:  # the stretches' own cost would exceed the saving
+            return _cluster_pass_whole(text, cluster_fn, tables)
     apostrophe = cluster_fn is _words_cluster
     attached = _attached_set()
     out: list[str] = []
     lens: list[str] = []
     sigs: list[str] = []
     pos = 0
-    for m in _UNSAFE_RUN.finditer(text):
-        i, j = m.span()
+    for i, j in spans:
         if i > pos and ord(text[i]) in attached:
             i -= 1  # a mark belongs to the (safe) character before it: the cluster's base
         _safe_codes(text[pos:i], apostrophe, out, lens, sigs)
@@ -1201,34 +1210,44 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
         a, b = m.span()
         if b - a > _MAX_JOINED * 4:
             continue  # no word is that long: a wall of single letters is not an evasion
-        seps = cls[a:b].split(b"a")[1:-1]
-        pos = [i for i in range(a, b) if cls[i] == 0x61]
-        groups: list[list[int]] = []
-        if any(b" " in s for s in seps):
-            if len(pos) >= 3:
-                groups.append(pos)
-            # Punctuation-joined pieces inside a spaced run (``f.u.c.k y.o.u``) are words too.
-            cur = [pos[0]]
-            for sep, p in zip(seps, pos[1:], strict=True):
-                if b" " in sep:
-                    if len(cur) >= 2:
-                        groups.append(cur)
-                    cur = [p]
-                else:
-                    cur.append(p)
-            if len(cur) >= 2 and len(cur) != len(pos):
-                groups.append(cur)
-        elif len(pos) >= 2:
-            groups.append(pos)
-        for g in groups:
-            word = "".join(folded[p] for p in g)
-            if not any(c.isalpha() for c in word):
-                continue
-            prim, var, _ = _apply_leet(word, entry=False)
-            out.append((prim, tuple(g)))
-            if var is not None:
-                out.append((var, tuple(g)))
+        for word, positions in _run_words(folded[a:b], cls[a:b]):
+            out.append((word, tuple(map(a.__add__, positions))))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _run_words(folded: str, cls: bytes) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The words one split-letter run joins (indexes in the run), from its folded text and class
+    bytes (cached: chat repeats its runs, ``f u c k`` as ``a b`` and ``2-1``)."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    seps = cls.split(b"a")[1:-1]
+    pos = [i for i in range(len(cls)) if cls[i] == 0x61]
+    groups: list[list[int]] = []
+    if any(b" " in s for s in seps):
+        if len(pos) >= 3:
+            groups.append(pos)
+        # Punctuation-joined pieces inside a spaced run (``f.u.c.k y.o.u``) are words too.
+        cur = [pos[0]]
+        for sep, p in zip(seps, pos[1:], strict=True):
+            if b" " in sep:
+                if len(cur) >= 2:
+                    groups.append(cur)
+                cur = [p]
+            else:
+                cur.append(p)
+        if len(cur) >= 2 and len(cur) != len(pos):
+            groups.append(cur)
+    elif len(pos) >= 2:
+        groups.append(pos)
+    for g in groups:
+        word = "".join(folded[p] for p in g)
+        if not any(c.isalpha() for c in word):
+            continue
+        prim, var, _ = _apply_leet(word, entry=False)
+        out.append((prim, tuple(g)))
+        if var is not None:
+            out.append((var, tuple(g)))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------- pipeline

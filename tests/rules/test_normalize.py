@@ -532,3 +532,56 @@ def test_cluster_pass_by_stretches_equals_the_whole_translation(text: str) -> No
         assert n._cluster_pass(text, fn, tables) == n._cluster_pass_whole(text, fn, tables)
         long = text * 8  # prefilled
         assert n._cluster_pass(long, fn, tables) == n._cluster_pass_whole(long, fn, tables)
+
+
+def _joined_runs_before(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
+    """``_joined_runs`` as it was before its runs were cached (``_run_words``)."""
+    from bot.rules.normalize import _MAX_JOINED, _SPLIT_RUN, _apply_leet
+
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for m in _SPLIT_RUN.finditer(cls):
+        a, b = m.span()
+        if b - a > _MAX_JOINED * 4:
+            continue
+        seps = cls[a:b].split(b"a")[1:-1]
+        pos = [i for i in range(a, b) if cls[i] == 0x61]
+        groups: list[list[int]] = []
+        if any(b" " in s for s in seps):
+            if len(pos) >= 3:
+                groups.append(pos)
+            cur = [pos[0]]
+            for sep, p in zip(seps, pos[1:], strict=True):
+                if b" " in sep:
+                    if len(cur) >= 2:
+                        groups.append(cur)
+                    cur = [p]
+                else:
+                    cur.append(p)
+            if len(cur) >= 2 and len(cur) != len(pos):
+                groups.append(cur)
+        elif len(pos) >= 2:
+            groups.append(pos)
+        for g in groups:
+            word = "".join(folded[p] for p in g)
+            if not any(c.isalpha() for c in word):
+                continue
+            prim, var, _ = _apply_leet(word, entry=False)
+            out.append((prim, tuple(g)))
+            if var is not None:
+                out.append((var, tuple(g)))
+    return out
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"abf1@ .,-\n", "đ", "ị", "  ", "hello", "x.y.z", "s h 1 t"]), max_size=30
+    ).map("".join)
+)
+def test_joined_runs_from_cached_runs_equal_the_direct_ones(text: str) -> None:
+    import bot.rules.normalize as n
+
+    b = n._to_bytes(text)
+    folded = b.translate(n._B_SEARCH).decode("latin-1")
+    cls = b.translate(n._B_CLASS_SPLIT)
+    assert n._joined_runs(folded, cls) == _joined_runs_before(folded, cls)
