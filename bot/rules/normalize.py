@@ -264,6 +264,20 @@ _B_CLASS_SINGLES = _byte_table(
 # test checks them against the lookaround spelling).
 _ADJACENT_SINGLES = _search_set(rb"(?:^|[ .])[a9][ .]+[a9](?:[ .]|$)")
 _ADJACENT_SINGLES_LETTER = _search_set(rb"(?:^|[ .])(?:a[ .]+[a9]|9[ .]+a)(?:[ .]|$)")
+# The same classes read from a plain text's UTF-8: there every other character is a Vietnamese
+# letter, whose lead byte is its class ("a") and whose continuation bytes are deleted.
+# ``str.encode`` costs a third of ``_to_bytes``.
+_U_CLASS_SINGLES = bytes(ord("a") if i >= 0x80 else _B_CLASS_SINGLES[i] for i in range(256))
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _adjacent_singles(plain: str, *, digit_pairs: bool) -> bool:
+    """Whether a plain text (ASCII and lowercase Vietnamese letters) has two one-character words
+    next to each other (with ``digit_pairs=False``, not both digits)."""
+    pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
+    cls = plain.encode().translate(_U_CLASS_SINGLES, _UTF8_CONTINUATION)
+    return pattern.Match(cls) is not None
+
 
 _LEET_PRIMARY = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s"}
 _LEET_PRIMARY["7"] = "t"
@@ -467,10 +481,25 @@ _MAX_CLUSTER = 32
 
 
 _UNSAFE = re.compile("[^" + re.escape(_SAFE_CHARS) + "]")
+_UNSAFE_RUN = re.compile("[^" + re.escape(_SAFE_CHARS) + "]+")
 
 
 def _is_safe(text: str) -> bool:
     return text.isascii() or _UNSAFE.search(text) is None
+
+
+# The one character outside ``_SAFE_CHARS`` whose lowercase form is made of them (``K`` -> ``k``):
+# the chunk tables see lowercase chunks, so it is tested for apart (a test checks it is the only one).
+_KELVIN = "\u212a"
+
+
+def _safe_spaces(lower: str, joined: str, count: int) -> bool:
+    """Whether every whitespace character of ``lower`` is a safe one (space, tab, newline, CR),
+    given ``joined``, its ``count`` whitespace chunks joined by single spaces."""
+    if joined == lower:  # the usual case: single spaces
+        return True
+    spaces = len(lower) - len(joined) + max(count - 1, 0)  # whitespace characters in ``lower``
+    return spaces == (lower.count(" ") + lower.count("\n") + lower.count("\t") + lower.count("\r"))
 
 
 @cache
@@ -522,6 +551,11 @@ def _tables(fn: Callable[[str], tuple[str, bool]]) -> tuple[_CharTable, _CharTab
     return tables
 
 
+# Unsafe stretches in a text beyond which ``_cluster_pass`` translates the whole text: each costs
+# ~2 microseconds, and text alternating safe and unsafe characters would cost ten times more.
+_MAX_STRETCHES = 16
+
+
 def _cluster_pass(
     text: str,
     cluster_fn: Callable[[str], tuple[str, bool]],
@@ -529,14 +563,72 @@ def _cluster_pass(
 ) -> tuple[str, Sequence[int], list[int]]:
     """Per-character work through ``str.translate``; clusters with marks one at a time.
 
-    Returns the text, its map to the original and the obfuscation signal positions.
+    Returns the text, its map to the original and the obfuscation signal positions. Only the
+    stretches of characters outside ``_SAFE_CHARS`` (an emoji, a mark and its base...) go through
+    the tables: the cluster functions make a safe character its lowercase form, with no signal,
+    but for the words view's backtick (an apostrophe look-alike); a test checks it. ``str.lower``
+    of a stretch costs a hundredth of translating it.
     """
-    if len(text) > 64:
-        _prefill(text)
-    values, lengths, flags = tables
+    spans: list[tuple[int, int]] = []
+    for m in _UNSAFE_RUN.finditer(text):
+        spans.append(m.span())
+        if len(spans) > _MAX_STRETCHES:  # the stretches' own cost would exceed the saving
+            return _cluster_pass_whole(text, cluster_fn, tables)
+    apostrophe = cluster_fn is _words_cluster
+    attached = _attached_set()
     out: list[str] = []
     lens: list[str] = []
     sigs: list[str] = []
+    pos = 0
+    for i, j in spans:
+        if i > pos and ord(text[i]) in attached:
+            i -= 1  # a mark belongs to the (safe) character before it: the cluster's base
+        _safe_codes(text[pos:i], apostrophe, out, lens, sigs)
+        _cluster_codes(text[i:j], cluster_fn, tables, out, lens, sigs)
+        pos = j
+    _safe_codes(text[pos:], apostrophe, out, lens, sigs)
+    return _cluster_result(text, out, lens, sigs)
+
+
+def _cluster_pass_whole(
+    text: str,
+    cluster_fn: Callable[[str], tuple[str, bool]],
+    tables: tuple[_CharTable, _CharTable, _CharTable],
+) -> tuple[str, Sequence[int], list[int]]:
+    """``_cluster_pass`` with every character through the tables (what it is checked against)."""
+    out: list[str] = []
+    lens: list[str] = []
+    sigs: list[str] = []
+    _cluster_codes(text, cluster_fn, tables, out, lens, sigs)
+    return _cluster_result(text, out, lens, sigs)
+
+
+def _safe_codes(
+    stretch: str, apostrophe: bool, out: list[str], lens: list[str], sigs: list[str]
+) -> None:
+    """What the tables give a stretch of safe characters: lowercase, one character each."""
+    low = stretch.lower()
+    if apostrophe and "`" in low:
+        out.append(low.replace("`", "'"))
+        sigs.append("".join("\x01" if c == "`" else "\x00" for c in low))
+    else:
+        out.append(low)
+        sigs.append("\x00" * len(low))
+    lens.append("\x01" * len(low))
+
+
+def _cluster_codes(
+    text: str,
+    cluster_fn: Callable[[str], tuple[str, bool]],
+    tables: tuple[_CharTable, _CharTable, _CharTable],
+    out: list[str],
+    lens: list[str],
+    sigs: list[str],
+) -> None:
+    """Each character's output, output length (a code) and signal (a code), appended."""
+    if len(text) > 64:
+        _prefill(text)
+    values, lengths, flags = tables
     pos = 0
     for m in _attached_iter(text):
         i, j = m.span()
@@ -561,6 +653,12 @@ def _cluster_pass(
     out.append(stretch.translate(values))
     lens.append(stretch.translate(lengths))
     sigs.append(stretch.translate(flags))
+
+
+def _cluster_result(
+    text: str, out: list[str], lens: list[str], sigs: list[str]
+) -> tuple[str, Sequence[int], list[int]]:
+    """The text, its map to the original and the signal positions, from the codes."""
     result = "".join(out)
     n = len(text)
     len_codes = "".join(lens)
@@ -891,33 +989,47 @@ class NormalizedText:
     # What the last rule set to decide this text derived from it: (that rule set's key, its index
     # hits, its RE2 set hits). A repeated text is searched once.
     memo: tuple[object, Any, Any] | None = None
+    _words: TextView | None = None
 
     def __init__(
         self,
         original: str,
-        words: TextView,
+        text: str,
+        omap: Sequence[int] | None,
         variant: str | None,
         signals: Sequence[int],
         has_vi: bool,
-        *,
-        lower: str | None = None,
-        chunks: tuple[list[str], _ChunkTables] | None = None,
-        encoded: bytes | None = None,
+        lower: str | None,
+        chunks: tuple[list[str], _ChunkTables] | None,
+        encoded: bytes | None,
+        joined: str | None,
     ) -> None:
+        # Positional: built for every message, and keywords cost a dictionary a call.
         # Every instance attribute is set here, in one order: instances then share one key table.
         self.original = original
         self._src = original  # what the views cover: the original, up to MAX_CHARS characters
-        self.words = words
-        self.text = words.text
+        self.text = text
+        self._omap = omap  # ``text`` to the original; None: one to one (the words view is lazy)
         self._variant = variant
         self._signals = signals
         self._has_vi = has_vi
         self._lower = lower  # the regex view's text when it is the lowercase original
         self._chunks = chunks  # plain text: its chunks and their tables
         self._bytes = encoded  # ``.text`` in the one-byte encoding, when known
+        self._joined = joined  # ``words_joined()``, when known
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.original!r} -> {self.text!r})"
+
+    @property
+    def words(self) -> TextView:
+        """``.text`` mapped to the original (built on first use: most messages need no span)."""
+        view = self._words
+        if view is None:
+            text = self.text
+            omap = self._omap
+            view = self._words = TextView(text, range(len(text) + 1) if omap is None else omap)
+        return view
 
     @property
     def regex(self) -> TextView:
@@ -1000,6 +1112,8 @@ class NormalizedText:
 
     def words_joined(self) -> str:
         """``.text`` with every run of whitespace one space, no space at the ends."""
+        if self._joined is not None:
+            return self._joined
         if self._chunks is not None:
             return " ".join(self._chunks[0])  # plain text: ``.text`` is the lowercase original
         return " ".join(self.text.split())
@@ -1012,10 +1126,10 @@ class NormalizedText:
         if self._chunks is None:
             return None
         chunks, tables = self._chunks
-        if tables.two_single_words(chunks):
-            pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
-            if pattern.Match(_to_bytes(self.text).translate(_B_CLASS_SINGLES)) is not None:
-                return None
+        if tables.two_single_words(chunks) and _adjacent_singles(
+            self.text, digit_pairs=digit_pairs
+        ):
+            return None
         return chunks
 
     def is_strict(self, start: int, end: int) -> bool:
@@ -1098,34 +1212,44 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
         a, b = m.span()
         if b - a > _MAX_JOINED * 4:
             continue  # no word is that long: a wall of single letters is not an evasion
-        seps = cls[a:b].split(b"a")[1:-1]
-        pos = [i for i in range(a, b) if cls[i] == 0x61]
-        groups: list[list[int]] = []
-        if any(b" " in s for s in seps):
-            if len(pos) >= 3:
-                groups.append(pos)
-            # Punctuation-joined pieces inside a spaced run (``f.u.c.k y.o.u``) are words too.
-            cur = [pos[0]]
-            for sep, p in zip(seps, pos[1:], strict=True):
-                if b" " in sep:
-                    if len(cur) >= 2:
-                        groups.append(cur)
-                    cur = [p]
-                else:
-                    cur.append(p)
-            if len(cur) >= 2 and len(cur) != len(pos):
-                groups.append(cur)
-        elif len(pos) >= 2:
-            groups.append(pos)
-        for g in groups:
-            word = "".join(folded[p] for p in g)
-            if not any(c.isalpha() for c in word):
-                continue
-            prim, var, _ = _apply_leet(word, entry=False)
-            out.append((prim, tuple(g)))
-            if var is not None:
-                out.append((var, tuple(g)))
+        for word, positions in _run_words(folded[a:b], cls[a:b]):
+            out.append((word, tuple(map(a.__add__, positions))))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _run_words(folded: str, cls: bytes) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The words one split-letter run joins (indexes in the run), from its folded text and class
+    bytes (cached: chat repeats its runs, ``f u c k`` as ``a b`` and ``2-1``)."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    seps = cls.split(b"a")[1:-1]
+    pos = [i for i in range(len(cls)) if cls[i] == 0x61]
+    groups: list[list[int]] = []
+    if any(b" " in s for s in seps):
+        if len(pos) >= 3:
+            groups.append(pos)
+        # Punctuation-joined pieces inside a spaced run (``f.u.c.k y.o.u``) are words too.
+        cur = [pos[0]]
+        for sep, p in zip(seps, pos[1:], strict=True):
+            if b" " in sep:
+                if len(cur) >= 2:
+                    groups.append(cur)
+                cur = [p]
+            else:
+                cur.append(p)
+        if len(cur) >= 2 and len(cur) != len(pos):
+            groups.append(cur)
+    elif len(pos) >= 2:
+        groups.append(pos)
+    for g in groups:
+        word = "".join(folded[p] for p in g)
+        if not any(c.isalpha() for c in word):
+            continue
+        prim, var, _ = _apply_leet(word, entry=False)
+        out.append((prim, tuple(g)))
+        if var is not None:
+            out.append((var, tuple(g)))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------- pipeline
@@ -1134,28 +1258,46 @@ def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
 # Plain text is classified whitespace chunk by whitespace chunk (no step crosses whitespace: leet
 # tokens, Vietnamese words and search words are all inside one chunk), and chat repeats its
 # chunks: what each chunk needs is kept here, and a message is decided with set operations.
+class _ChunkFix(NamedTuple):
+    """What the pipeline does to one chunk that is not ordinary: its leet forms (``_apply_leet``
+    of the chunk alone) and the Vietnamese classification (``_piece_info``) before and after."""
+
+    special: bool  # leet changes it (when the text's leet step runs), or it has a bad word
+    variant_only: bool  # special only for a leet variant (a mention: ``@name`` also as ``aname``)
+    gate: bool  # ``_has_leet``: a text holding it has the leet step, on all its chunks
+    primary: str  # leet applied
+    changed: tuple[int, ...]  # where ``primary`` differs from the chunk
+    variant: str | None  # the leet variant, if any
+    bad: bool  # a diacritic word that is not a syllable (``_piece_info``)
+    kept: bool  # a word kept with its diacritics
+    primary_bad: bool  # the same of ``primary``
+    primary_kept: bool
+
+
 class _ChunkTables:
     """What is known of each chunk seen. Never cleared: when full it is replaced by a new one, so a
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
     __slots__ = (
+        "fixes",
+        "gated",
         "kept",
         "ordinary",
         "seen",
         "singles",
-        "special",
         "squeezed",
-        "variant_only",
         "with_singles",
     )
 
     def __init__(self) -> None:
         self.seen: set[str] = set()  # entered in the others (entered last)
-        self.ordinary: set[str] = set()  # seen and not special: lowercasing is all it needs
-        self.special: set[str] = set()  # leet changes it, or it holds a non-syllable diacritic word
-        # Special only for a leet variant (a mention: ``@name`` is also searched as ``aname``).
-        self.variant_only: set[str] = set()
+        # Seen, only of ``_SAFE_CHARS``, and unchanged by leet and Vietnamese folding: lowercasing
+        # is all it needs, and a text whose lowercase chunks are all ordinary is safe but for its
+        # whitespace and ``_KELVIN``.
+        self.ordinary: set[str] = set()
+        self.fixes: dict[str, _ChunkFix] = {}  # each chunk seen that is not ordinary
         self.kept: set[str] = set()  # it holds a word kept with its Vietnamese diacritics
+        self.gated: set[str] = set()  # it passes ``_has_leet`` (ordinary ones too: ``1st``)
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
         self.with_singles: set[str] = set()  # the chunks with at least one (most have none)
@@ -1172,6 +1314,32 @@ class _ChunkTables:
 
 _CHUNK_TABLES = _ChunkTables()
 _MAX_CHUNKS = 200_000
+_LEET_SET = frozenset(_LEET_CHARS)  # a token that leet changes holds one of them
+
+
+def _chunk_fix(chunk: str, b: bytes) -> _ChunkFix:
+    """A chunk's ``_ChunkFix`` (``b``: the chunk in the one-byte encoding)."""
+    changed: list[int] = []
+    if _LEET_SET.isdisjoint(chunk):
+        primary, variant = chunk, None
+    else:
+        primary, variant, changed = _apply_leet(chunk, entry=False)
+    gate = _has_leet(b)
+    special = gate and (primary != chunk or variant is not None or bool(changed))
+    bad, kept = _piece_info(b)
+    primary_bad, primary_kept = (bad, kept) if primary == chunk else _piece_info(_to_bytes(primary))
+    return _ChunkFix(
+        special=special or bad,
+        variant_only=special and primary == chunk and not changed and not bad,
+        gate=gate,
+        primary=primary,
+        changed=tuple(sorted(changed)),
+        variant=variant,
+        bad=bad,
+        kept=kept,
+        primary_bad=primary_bad,
+        primary_kept=primary_kept,
+    )
 
 
 def _learn_chunks(chunks: list[str]) -> _ChunkTables:
@@ -1183,52 +1351,146 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         new = set(chunks)
     for chunk in new:
         b = _to_bytes(chunk)
-        special = variant_only = False
-        if _has_leet(b):
-            primary, variant, changed = _apply_leet(chunk, entry=False)
-            special = primary != chunk or variant is not None or bool(changed)
-            variant_only = primary == chunk and not changed and variant is not None
-        bad, kept = _piece_info(b)
-        if special or bad:
-            tables.special.add(chunk)
-        if variant_only and not bad:
-            tables.variant_only.add(chunk)
-        if kept:
+        fix = _chunk_fix(chunk, b)
+        if fix.kept:
             tables.kept.add(chunk)
+        if fix.gate:
+            tables.gated.add(chunk)
         words = b.translate(_B_SEARCH).decode("latin-1").split()
         tables.squeezed[chunk] = " ".join(map(Squeezed.squeeze, words))
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
-    tables.ordinary.update(new.difference(tables.special))
+        if (
+            fix.special
+            or fix.primary != chunk
+            or fix.variant is not None
+            or _UNSAFE.search(chunk) is not None
+        ):
+            tables.fixes[chunk] = fix
+        else:
+            tables.ordinary.add(chunk)
     tables.seen.update(new)
     return tables
 
 
 def _plain_pipeline(text: str) -> NormalizedText | None:
-    """Plain text (see ``_is_safe``) whose chunks all need nothing but lowercasing, or None.
+    """Safe text (see ``_is_safe``) from its chunks' tables, or None (the text is not safe).
 
-    A chunk that leet changes only in a second search text (a mention) keeps the text plain: the
-    result then has that variant, as the general pipeline would give it."""
+    The usual case: every chunk is ordinary, so the text is plain (it needs nothing but
+    lowercasing). Else each chunk that is not ordinary is fixed on its own (``_fixed_text``)."""
     lower = text.lower()
     chunks = lower.split()
     tables = _CHUNK_TABLES
+    joined = None
+    if tables.ordinary.issuperset(chunks):  # the usual case: one set test
+        if text.isascii():
+            return _plain_text(text, lower, chunks, tables, False, None, None)
+        # Ordinary chunks are safe characters: so is the text, unless it has other whitespace or
+        # the one unsafe character that lowercases to a safe one. This spares ``_is_safe``.
+        joined = " ".join(chunks)  # ``words_joined``, asked for every message (history)
+        if _KELVIN not in text and _safe_spaces(lower, joined, len(chunks)):
+            has_vi = not tables.kept.isdisjoint(chunks)
+            return _plain_text(text, lower, chunks, tables, has_vi, None, joined)
+    if not _is_safe(text):
+        return None
+    if not tables.seen.issuperset(chunks):
+        tables = _learn_chunks(chunks)
+    if tables.ordinary.issuperset(chunks):
+        has_vi = not tables.kept.isdisjoint(chunks)
+        return _plain_text(text, lower, chunks, tables, has_vi, None, joined)
+    return _fixed_text(text, lower, chunks, tables)
+
+
+def _splice(text: str, edits: list[tuple[int, str]]) -> str:
+    """``text`` with each (start, replacement) written over as many characters, in order."""
+    out: list[str] = []
+    pos = 0
+    for start, rep in edits:
+        out.append(text[pos:start])
+        out.append(rep)
+        pos = start + len(rep)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _fixed_text(text: str, lower: str, chunks: list[str], tables: _ChunkTables) -> NormalizedText:
+    """A safe text with chunks that are not ordinary, chunk by chunk: what the general pipeline
+    gives (``_words_pipeline`` below the plain-text shortcut), where every step stays inside a
+    chunk. Its one text-wide choice is made here: the leet step runs on every chunk when a chunk
+    passes ``_has_leet``, and the Vietnamese folding when a word is bad, or changed by leet in a
+    text with a kept word. Ordinary chunks are unchanged by either.
+
+    As before the general pipeline: a text whose non-ordinary chunks are not special, or only
+    special for a leet variant (a mention), stays plain (lowercased; the variant on the side)."""
+    ordinary = tables.ordinary
+    fixes = tables.fixes
+    found: list[
+        tuple[int, str, _ChunkFix]
+    ] = []  # where each non-ordinary chunk starts in ``lower``
+    pos = 0
+    for chunk in chunks:
+        pos = lower.find(chunk, pos)  # the chunk's start: the gap before it is whitespace
+        if chunk not in ordinary:
+            found.append((pos, chunk, fixes[chunk]))
+        pos += len(chunk)
+    special = [fix for _, _, fix in found if fix.special]
+    if all(fix.variant_only for fix in special):
+        variant = None
+        if special:
+            variant = _splice(
+                lower,
+                [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found],
+            )
+        has_vi = not tables.kept.isdisjoint(chunks)
+        return _plain_text(text, lower, chunks, tables, has_vi, variant, None)
+    gate = not tables.gated.isdisjoint(chunks)  # an ordinary chunk may be the one (``1st``)
+    kept_ordinary = not ordinary.isdisjoint(tables.kept.intersection(chunks))
+    has_vi = kept_ordinary
+    bad = has_variant = False
+    words: list[tuple[int, str, tuple[int, ...]]] = []  # each chunk after leet, its changes
+    signals: list[int] = []
+    for p, chunk, fix in found:
+        if gate:
+            words.append((p, fix.primary, fix.changed))
+            signals.extend(p + i for i in fix.changed)
+            bad = bad or fix.primary_bad
+            has_vi = has_vi or fix.primary_kept
+            has_variant = has_variant or fix.variant is not None
+        else:
+            words.append((p, chunk, ()))
+            bad = bad or fix.bad
+            has_vi = has_vi or fix.kept
+    edits = [(p, w) for p, w, _ in words]
+    if bad or (signals and has_vi):
+        has_vi = kept_ordinary
+        edits = []
+        for p, w, changed in words:
+            folded, kept = _fold_words(w, changed)
+            edits.append((p, folded))
+            has_vi = has_vi or kept
     variant = None
-    if not tables.ordinary.issuperset(chunks):  # else, the usual case: one set test
-        if not tables.seen.issuperset(chunks):
-            tables = _learn_chunks(chunks)
-        if not tables.special.isdisjoint(chunks):
-            if not tables.variant_only.issuperset(tables.special.intersection(chunks)):
-                return None
-            variant = _apply_leet(lower, entry=False)[1]
+    if has_variant:
+        variant = _splice(
+            lower, [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found]
+        )
     return NormalizedText(
-        text,
-        TextView(lower, range(len(text) + 1)),
-        variant,
-        [],
-        not tables.kept.isdisjoint(chunks),
-        lower=lower,
-        chunks=(chunks, tables),
+        text, _splice(lower, edits), None, variant, signals, has_vi, lower, None, None, None
+    )
+
+
+def _plain_text(
+    text: str,
+    lower: str,
+    chunks: list[str],
+    tables: _ChunkTables,
+    has_vi: bool,
+    variant: str | None,
+    joined: str | None,
+) -> NormalizedText:
+    """The ``NormalizedText`` of a plain text: its lowercase form, 1:1 with it."""
+    return NormalizedText(
+        text, lower, None, variant, (), has_vi, lower, (chunks, tables), None, joined
     )
 
 
@@ -1250,7 +1512,7 @@ def _plain_forms(text: str, chunks: list[str], tables: _ChunkTables) -> SearchFo
 
 
 def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
-    if not entry and _is_safe(text):
+    if not entry:
         nt = _plain_pipeline(text)
         if nt is not None:
             return nt
@@ -1260,12 +1522,12 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
     b: bytes | None
     if text.isascii():
         w1 = lower = text.lower()
-        omap: Sequence[int] = range(len(text) + 1)
+        omap: Sequence[int] | None = None  # one to one
         signals = []
         b = w1.encode("ascii")
     elif _is_safe(text):
         w1 = lower = text.lower()
-        omap = range(len(text) + 1)
+        omap = None
         signals = []
         b = _to_bytes(w1)
     else:
@@ -1285,9 +1547,7 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
         if bad or (signals and has_vi):
             w1, has_vi = _fold_words(w1, signals)
             b = None
-    return NormalizedText(
-        text, TextView(w1, omap), variant, signals, has_vi, lower=lower, encoded=b
-    )
+    return NormalizedText(text, w1, omap, variant, signals, has_vi, lower, None, b, None)
 
 
 # A word (run of letters) holding a Vietnamese letter; other words fold to themselves. The
@@ -1295,7 +1555,7 @@ def _words_pipeline(text: str, *, entry: bool = False) -> NormalizedText:
 _VI_WORD = re.compile(r"(?<![^\W\d_])(?=[^\W\d_]*?[" + "".join(sorted(VI_LETTERS)) + r"])[^\W\d_]+")
 
 
-def _fold_words(text: str, signals: list[int]) -> tuple[str, bool]:
+def _fold_words(text: str, signals: Sequence[int]) -> tuple[str, bool]:
     """Fold each diacritic word that is not a clean syllable; report whether any stayed."""
     out: list[str] = []
     pos = 0

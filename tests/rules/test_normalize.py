@@ -3,12 +3,13 @@
 import time
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.rules.normalize import normalize, normalize_entry, search_text
+from bot.rules.normalize import NormalizedText, normalize, normalize_entry, search_text
 
 # (message, expected NormalizedText.text)
 TEXT_CASES = [
@@ -325,6 +326,27 @@ def test_class_searches_in_re2_agree_with_their_lookaround_spelling(cls: bytes) 
         assert (in_re2.Match(text) is not None) == (re.search(lookaround, text) is not None)
 
 
+_PLAIN_CHARS = st.text(alphabet=st.sampled_from([*"ab19 .,-'\t\n_", "ả", "đ", "ờ"]), max_size=24)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_PLAIN_CHARS)
+def test_adjacent_singles_agrees_with_its_lookaround_spelling(text: str) -> None:
+    """``_adjacent_singles`` (class bytes from UTF-8) against the lookaround spelling on the class
+    bytes of the one-byte encoding."""
+    import re
+
+    import bot.rules.normalize as n
+    from bot.rules.normalize import _B_CLASS_SINGLES, _adjacent_singles, _to_bytes
+
+    cls = _to_bytes(text).translate(_B_CLASS_SINGLES)
+    assert text.encode().translate(n._U_CLASS_SINGLES, n._UTF8_CONTINUATION) == cls
+    any_pair = re.search(rb"(?<![a9])[a9][ .]+[a9](?![a9])", cls) is not None
+    with_letter = re.search(rb"(?<![a9])(?:a[ .]+[a9]|9[ .]+a)(?![a9])", cls) is not None
+    assert _adjacent_singles(text, digit_pairs=True) == any_pair
+    assert _adjacent_singles(text, digit_pairs=False) == with_letter
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -339,3 +361,227 @@ def test_two_single_words_counts_as_the_sum_does(words: list[str]) -> None:
         return
     chunks, tables = nt._chunks
     assert tables.two_single_words(chunks) == (sum(tables.singles[c] for c in chunks) >= 2)
+
+
+def _views(nt: NormalizedText) -> tuple[object, ...]:
+    """Everything a ``NormalizedText`` tells the conditions, for comparing two of them."""
+    return (
+        nt.text,
+        list(nt.words.to_original),
+        nt._variant,
+        list(nt._signals),
+        nt.typed_with_diacritics,
+        nt.plain,
+        nt.regex.text,
+        list(nt.regex.to_original),
+        nt.search_forms(),
+        nt.words_joined(),
+        nt.word_chunks(),
+        nt.word_chunks(digit_pairs=False),
+    )
+
+
+def test_only_the_kelvin_sign_lowercases_from_unsafe_to_safe() -> None:
+    """What the chunk tables' safety shortcut assumes of ``str.lower`` (see ``_KELVIN``)."""
+    from bot.rules.normalize import _KELVIN, _SAFE_CHARS
+
+    safe = set(_SAFE_CHARS)
+    to_safe = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        low = c.lower()
+        if c.isspace():
+            assert low == c  # whitespace lowercases to itself
+        else:
+            assert not any(x.isspace() for x in low)  # and nothing else to whitespace
+        if c not in safe and set(low) <= safe:
+            to_safe.append(c)
+    assert to_safe == [_KELVIN]
+
+
+# Pieces of text, unsafe ones among them (the Kelvin and Angstrom signs, other whitespace...).
+_PIECES = [
+    *"aAkKiI1@!",
+    *("ả", "Ả", "đ", "Đ", "ệ", "\u212a", "\u212b", "å", "İ", "ñ", "😂", "\u200b", "\x07", "\u0301"),
+    *("ab", "cá", "kỳ", "a!!a", "1st", "l0l", "h3", "@"),
+]
+_SPACES = [" ", "  ", "\t", "\n", "\r", "\xa0", "\u2028", "\x0b", "\x1c", "\x85", "\u3000"]
+# Text of words (plain, leet, Vietnamese...) and pieces (unsafe ones among them: the Kelvin and
+# Angstrom signs, 'İ', emoji, marks...), separated by whitespace of any kind or not at all.
+_MIXED = st.lists(
+    st.tuples(
+        st.sampled_from(_PIECES + _PLAIN_WORDS),
+        st.sampled_from(["", " ", " ", " ", *_SPACES]),
+    ),
+    max_size=7,
+).map(lambda parts: "".join(w + sep for w, sep in parts))
+
+
+def _pipeline_before_chunk_fixes(text: str, tables: Any) -> NormalizedText:
+    """``_words_pipeline`` as it was before the chunk tables fixed chunks and proved safety: the
+    plain shortcut for a safe text whose chunks leet and folding leave alone (or change only in
+    a mention's variant), the general pipeline for every other text."""
+    from unittest import mock
+
+    import bot.rules.normalize as n
+
+    if n._is_safe(text):
+        lower = text.lower()
+        chunks = lower.split()
+        for chunk in set(chunks).difference(tables.seen):
+            b = n._to_bytes(chunk)
+            special = variant_only = False
+            if n._has_leet(b):
+                primary, variant, changed = n._apply_leet(chunk, entry=False)
+                special = primary != chunk or variant is not None or bool(changed)
+                variant_only = primary == chunk and not changed and variant is not None
+            bad, kept = n._piece_info(b)
+            if special or bad:
+                tables.special.add(chunk)
+            if variant_only and not bad:
+                tables.variant_only.add(chunk)
+            if kept:
+                tables.kept.add(chunk)
+            words = b.translate(n._B_SEARCH).decode("latin-1").split()
+            tables.squeezed[chunk] = " ".join(map(n.Squeezed.squeeze, words))
+            tables.singles[chunk] = list(map(len, words)).count(1)
+            if tables.singles[chunk]:
+                tables.with_singles.add(chunk)
+            tables.seen.add(chunk)
+        variant = None
+        plain = True
+        if not tables.special.isdisjoint(chunks):
+            plain = tables.variant_only.issuperset(tables.special.intersection(chunks))
+            variant = n._apply_leet(lower, entry=False)[1]
+        if plain:
+            has_vi = not tables.kept.isdisjoint(chunks)
+            return n._plain_text(text, lower, chunks, tables, has_vi, variant, None)
+    with mock.patch.object(n, "_plain_pipeline", lambda _text: None):
+        return n._words_pipeline(text)
+
+
+def _tables_before_chunk_fixes() -> Any:
+    import bot.rules.normalize as n
+
+    class Tables(n._ChunkTables):
+        __slots__ = ("special", "variant_only")
+
+    tables = Tables()
+    tables.special = set()
+    tables.variant_only = set()
+    return tables
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_MIXED, min_size=1, max_size=4))
+# Leet runs on every chunk when one chunk passes ``_has_leet`` (an ordinary one: ``1st``), and
+# ``a!!a`` is changed by it without passing it; ``đm`` is folded.
+@example(["1st a!!a đm", "wow a!!a", "@bob a!!a", "sh1t a!!a", "@bob a!!a đm", "1st a!!a"])
+@example(["ngủ sh1t", "ngủ @bob đi", "đ1t mẹ", "K ab", "ab\xa0cá", "cá\u2028", "cá\n\rab "])
+def test_chunk_tables_give_what_the_pipeline_gave(texts: list[str]) -> None:
+    """Chunks fixed one by one from the tables (``_fixed_text``), and a text proved safe by its
+    known chunks, give what the pipeline gave before (``_is_safe`` first, then either the plain
+    shortcut or the general pipeline): on first sight and once every chunk is known."""
+    import bot.rules.normalize as n
+
+    old_tables = _tables_before_chunk_fixes()
+    for _ in range(2):
+        for text in texts:
+            new = n._words_pipeline(text)
+            assert _views(new) == _views(_pipeline_before_chunk_fixes(text, old_tables))
+            assert new.plain == n._is_safe(text)
+
+
+def test_the_tables_make_a_safe_character_its_lowercase_form() -> None:
+    """What ``_cluster_pass`` assumes of the stretches it does not translate."""
+    import bot.rules.normalize as n
+
+    for c in n._SAFE_CHARS:
+        assert len(c.lower()) == 1
+        assert ord(c) not in n._attached_set()
+        words = ("'", True) if c == "`" else (c.lower(), False)
+        assert n._words_cluster(c) == words
+        assert n._regex_cluster(c) == (c.lower(), False)
+
+
+_CLUSTER_PIECES = [
+    *"aA`'. \n",
+    *("ả", "Đ", "😂", "\u0301", "\u0336", "\u200b", "\u200d", "\ufe0f", "\U000e0041", "\U0001d167"),
+    *(
+        "ﬁ",
+        "①",
+        "ｆ",
+        "İ",
+        "ß",
+        "\xa0",
+        "К",
+        "\u212a",
+        "😂\u0301",
+        "a\u0301\u0302\u0303",
+        "`\u0301",
+    ),
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_CLUSTER_PIECES), max_size=20).map("".join))
+def test_cluster_pass_by_stretches_equals_the_whole_translation(text: str) -> None:
+    import bot.rules.normalize as n
+
+    for fn, tables in ((n._words_cluster, n._WORDS_TABLES), (n._regex_cluster, n._REGEX_TABLES)):
+        assert n._cluster_pass(text, fn, tables) == n._cluster_pass_whole(text, fn, tables)
+        long = text * 8  # prefilled
+        assert n._cluster_pass(long, fn, tables) == n._cluster_pass_whole(long, fn, tables)
+
+
+def _joined_runs_before(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
+    """``_joined_runs`` as it was before its runs were cached (``_run_words``)."""
+    from bot.rules.normalize import _MAX_JOINED, _SPLIT_RUN, _apply_leet
+
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for m in _SPLIT_RUN.finditer(cls):
+        a, b = m.span()
+        if b - a > _MAX_JOINED * 4:
+            continue
+        seps = cls[a:b].split(b"a")[1:-1]
+        pos = [i for i in range(a, b) if cls[i] == 0x61]
+        groups: list[list[int]] = []
+        if any(b" " in s for s in seps):
+            if len(pos) >= 3:
+                groups.append(pos)
+            cur = [pos[0]]
+            for sep, p in zip(seps, pos[1:], strict=True):
+                if b" " in sep:
+                    if len(cur) >= 2:
+                        groups.append(cur)
+                    cur = [p]
+                else:
+                    cur.append(p)
+            if len(cur) >= 2 and len(cur) != len(pos):
+                groups.append(cur)
+        elif len(pos) >= 2:
+            groups.append(pos)
+        for g in groups:
+            word = "".join(folded[p] for p in g)
+            if not any(c.isalpha() for c in word):
+                continue
+            prim, var, _ = _apply_leet(word, entry=False)
+            out.append((prim, tuple(g)))
+            if var is not None:
+                out.append((var, tuple(g)))
+    return out
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"abf1@ .,-\n", "đ", "ị", "  ", "hello", "x.y.z", "s h 1 t"]), max_size=30
+    ).map("".join)
+)
+def test_joined_runs_from_cached_runs_equal_the_direct_ones(text: str) -> None:
+    import bot.rules.normalize as n
+
+    b = n._to_bytes(text)
+    folded = b.translate(n._B_SEARCH).decode("latin-1")
+    cls = b.translate(n._B_CLASS_SPLIT)
+    assert n._joined_runs(folded, cls) == _joined_runs_before(folded, cls)
