@@ -64,23 +64,29 @@ LinksParams = Annotated[
 ]
 
 
+def _domain_set(domains: list[str] | None) -> DomainSet | None:
+    """The domains as a DomainSet, None when there are none (no test to make)."""
+    found = DomainSet(domains or ())
+    return found if found else None
+
+
 def _compile(
     params: Literal[True] | LinksFilter, modifiers: Mapping[str, Any], cc: CompileContext
 ) -> Compiled:
-    only = DomainSet(params.domains or ()) if isinstance(params, LinksFilter) else None
-    unless = DomainSet(params.except_domains or ()) if isinstance(params, LinksFilter) else None
+    only = _domain_set(params.domains) if isinstance(params, LinksFilter) else None
+    unless = _domain_set(params.except_domains) if isinstance(params, LinksFilter) else None
 
     def matcher(subject: Subject) -> Match | None:
-        view, scanned = subject.links()
+        view, placed = subject.links()
         if view is None:
             return None
-        for s in scanned:
+        for base, s in placed:
             link = s.link
-            if only and link.host not in only:
+            if only is not None and not only.covers(link.host):
                 continue
-            if unless and link.host in unless:
+            if unless is not None and unless.covers(link.host):
                 continue
-            start, end = view.original_span(link.start, link.end)
+            start, end = view.original_span(base + link.start, base + link.end)
             return Match("links", subject.nt.normalized_span(start, end), link.url)
         return None
 
