@@ -954,7 +954,9 @@ class NormalizedText:
             return True  # not plain text: NFKC may make dots or colons, let the view decide
         if not ("." in lower or ":" in lower or "dot" in lower):
             return False
-        return _LINK_HINT.Match(lower) is not None
+        # A scheme's "://" nearly always starts a link, which the scan then finds: the hint (an
+        # upper bound, never exact) says yes without its regex search.
+        return "://" in lower or _LINK_HINT.Match(lower) is not None
 
     @property
     def plain(self) -> bool:
@@ -1426,6 +1428,21 @@ _LINK_HINT = _search_set(
 _SPACED_HINT = re.compile(r"\s(?:\.|dot)")
 
 
+def _has_spaced_hint(text: str) -> bool:
+    """Whether ``_SPACED_HINT`` is found in ``text`` (whitespace, then a dot or "dot").
+
+    Text whose only whitespace is spaces and newlines (nearly all chat) is answered by substring
+    tests: a regex step at every character costs several times more. Whitespace is non-printable,
+    the ASCII space aside; anything else goes to the regex.
+    """
+    flat = text.replace("\n", " ") if "\n" in text else text
+    if " ." in flat or " dot" in flat:
+        return True
+    if flat.isprintable():
+        return False
+    return _SPACED_HINT.search(text) is not None
+
+
 def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
     """The links view and the positions of the dots that were spaced (`` . ``, `` dot ``)."""
     text = view.text
@@ -1436,7 +1453,7 @@ def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
         or "(" in text
         or "{" in text
         or "。" in text
-        or (("." in text or "dot" in text) and _SPACED_HINT.search(text) is not None)
+        or (("." in text or "dot" in text) and _has_spaced_hint(text))
     ):
         return view, frozenset()
     pieces: list[str] = []

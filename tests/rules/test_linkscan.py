@@ -338,3 +338,12 @@ def test_domain_set_forgets_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> N
     for host in hosts:
         assert domains.covers(host) == host.endswith("youtube.com")
     assert len(domains._known) <= 4
+
+
+@given(_LINKY)
+@settings(max_examples=1500, deadline=None)
+def test_spaced_hint_substring_tests_agree_with_the_regex(text: str) -> None:
+    from bot.rules.normalize import _SPACED_HINT, _has_spaced_hint
+
+    for variant in (text, text.replace("dot", " dot"), text.replace(".", " . ")):
+        assert _has_spaced_hint(variant) == (_SPACED_HINT.search(variant) is not None)
