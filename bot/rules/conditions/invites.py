@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.links import link_span
 
 
 def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
@@ -31,10 +32,8 @@ def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> 
             # The scan worked out each link's invite once (cached with its chunk).
             if s.invite is not None:
                 first, last = base + s.link.start, base + s.link.end
-                start, end = view.original_span(first, last)
-                return Match(
-                    "invites", subject.nt.normalized_span(start, end), view.text[first:last]
-                )
+                span = link_span(subject.nt, view, first, last)
+                return Match("invites", span, view.text[first:last])
         return None
 
     return Compiled(matcher, needs=(("link_hint", 1),))

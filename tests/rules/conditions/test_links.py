@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.rules import EvalContext
 from bot.rules.conditions.base import Subject, _sentence_dot
+from bot.rules.conditions.links import link_span
 from bot.rules.linkscan import scan_placed
 from bot.rules.loader import RulesError
 from bot.rules.normalize import normalize
@@ -171,3 +172,19 @@ def test_links_test_sentence_dots_where_the_general_path_does(text: str) -> None
     tested = bool(nt.spaced_link_dots) or not nt.original.islower()
     expected = tuple(p for p in everything if not (tested and _sentence_dot(nt, view, *p)))
     assert placed == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_SENTENCE_PIECES, "hxxp://", "[.]", "Ｅ", "😂", "\u200b"]), max_size=16
+    ).map("".join),
+    st.integers(0, 80),
+    st.integers(0, 80),
+)
+@settings(max_examples=600, deadline=None)
+def test_link_span_is_the_general_mapping(text: str, a: int, b: int) -> None:
+    nt = normalize(text)
+    view = nt.links
+    start, end = sorted((min(a, len(view.text)), min(b, len(view.text))))
+    general = nt.normalized_span(*view.original_span(start, end))
+    assert link_span(nt, view, start, end) == general
