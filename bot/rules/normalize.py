@@ -951,7 +951,17 @@ class NormalizedText:
         """False only when the links view can hold no link (one cheap test on plain text)."""
         lower = self._lower
         if lower is None:
-            return True  # not plain text: NFKC may make dots or colons, let the view decide
+            # Not plain text: NFKC may make dots or colons, so the regex view (which the links view
+            # is made from anyway) tells: a link needs a dot, a colon or a spelled "dot" in it.
+            text = self.regex.text
+            return (
+                "." in text
+                or ":" in text
+                or "dot" in text
+                or "\u3002" in text
+                or "\uff0e" in text
+                or "\uff61" in text
+            )
         if not ("." in lower or ":" in lower or "dot" in lower):
             return False
         # A scheme's "://" nearly always starts a link, which the scan then finds: the hint (an

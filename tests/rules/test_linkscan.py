@@ -347,3 +347,33 @@ def test_spaced_hint_substring_tests_agree_with_the_regex(text: str) -> None:
 
     for variant in (text, text.replace("dot", " dot"), text.replace(".", " . ")):
         assert _has_spaced_hint(variant) == (_SPACED_HINT.search(variant) is not None)
+
+
+# Not plain text: NFKC makes dots and colons out of other characters (full-width forms, "…",
+# "⒈", "﹕"); the hint reads the regex view.
+_UNPLAIN_PIECES = [
+    *_PIECES,
+    "😂",
+    "．",
+    "：",
+    "｡",
+    "。",
+    "ｄｏｔ",
+    "Ｅｖｉｌ",
+    "…",
+    "⒈",
+    "﹕",
+    "\u200b",
+    "é",
+]
+
+
+@given(st.lists(st.sampled_from(_UNPLAIN_PIECES), max_size=12).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_link_hint_never_hides_a_link(text: str) -> None:
+    from bot.rules.normalize import normalize
+
+    nt = normalize(text)
+    if not nt.may_have_link:
+        assert scan(nt.links.text) == ()
+        assert find_links(nt.links.text) == []
