@@ -377,3 +377,32 @@ def test_link_hint_never_hides_a_link(text: str) -> None:
     if not nt.may_have_link:
         assert scan(nt.links.text) == ()
         assert find_links(nt.links.text) == []
+
+
+_HINT_PIECES = [
+    *_PIECES,
+    "10:30",
+    ":)",
+    " :",
+    "...",
+    " . ",
+    ". ",
+    "\t",
+    "\x1c",
+    "\n",
+    "+:",
+    "_",
+    "é",
+    "ê",
+]
+
+
+@given(st.lists(st.sampled_from(_HINT_PIECES), max_size=14).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_plain_link_hint_is_the_regex_search(text: str) -> None:
+    from bot.rules.normalize import _LINK_HINT, _plain_link_hint, normalize
+
+    if not normalize(text).plain:
+        return
+    lower = text.lower()
+    assert _plain_link_hint(lower) == (_LINK_HINT.Match(lower) is not None)
