@@ -88,6 +88,7 @@ __all__ = [
     "SearchForms",
     "Squeezed",
     "TextView",
+    "has_link_marks",
     "normalize",
     "normalize_entry",
     "search_text",
@@ -953,15 +954,7 @@ class NormalizedText:
         if lower is None:
             # Not plain text: NFKC may make dots or colons, so the regex view (which the links view
             # is made from anyway) tells: a link needs a dot, a colon or a spelled "dot" in it.
-            text = self.regex.text
-            return (
-                "." in text
-                or ":" in text
-                or "dot" in text
-                or "\u3002" in text
-                or "\uff0e" in text
-                or "\uff61" in text
-            )
+            return has_link_marks(self.regex.text)
         if not ("." in lower or ":" in lower or "dot" in lower):
             return False
         # A scheme's "://" nearly always starts a link, which the scan then finds: the hint (an
@@ -1433,6 +1426,19 @@ _LINK_HINT = _search_set(
     rf"[{_W}-](?:\.|\[\.\]|\(\.\)|\{{\.\}}|\[dot\]|\(dot\))[{_W}-]"
     rf"|[\pL\pN\pM][{_S}]+(?:dot|\.)[{_S}]+[\pL\pN\pM]|[{_W}+-]:|\[[\p{{Nd}}a-f:.]{{2}}"
 )
+
+
+def has_link_marks(text: str) -> bool:
+    """Whether a regex view's text has what a link in its links view needs: a dot (or a dot
+    look-alike), a colon, or a spelled "dot" (defanged)."""
+    return (
+        "." in text
+        or ":" in text
+        or "dot" in text
+        or "\u3002" in text
+        or "\uff0e" in text
+        or "\uff61" in text
+    )
 
 
 _WORD_OR_DASH = "_-"  # with the letters and digits: ``[\w-]`` on plain text

@@ -11,7 +11,7 @@ from typing import Any
 from bot.events import Message
 from bot.rules.context import EvalContext
 from bot.rules.linkscan import Placed, Scanned, scan_placed
-from bot.rules.normalize import NormalizedText, TextView, normalize
+from bot.rules.normalize import NormalizedText, TextView, has_link_marks, normalize
 from bot.rules.textindex import WordEntry, WordHit
 
 
@@ -83,7 +83,10 @@ class Subject:
         found = self._links
         if found is None:
             nt = self.nt
-            if not nt.may_have_link:
+            # Not the link hint: the engine asked it already (the links and invites conditions
+            # are gated on it), and the scan finds nothing where it says no. Only its substring
+            # tests, for a condition evaluated ungated (under ``not``).
+            if not has_link_marks(nt.regex_text):
                 found = (None, ())
             else:
                 view = nt.links
