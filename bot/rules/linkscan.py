@@ -376,9 +376,13 @@ def _shifted(s: _Scanned, base: int) -> _Scanned:
 
 
 @functools.lru_cache(maxsize=256)
-def _scan(text: str) -> tuple[tuple[Placed, ...], bool]:
-    # Cached by text: a spam wave repeats one text. Links stay relative to their chunk (cached
-    # objects, shared across messages); the chunk's start places them in the text.
+def scan_placed(text: str) -> tuple[tuple[Placed, ...], bool]:
+    """Every link of ``text``, placed (see Placed), and whether one is a bare host (no scheme, no
+    path, no ``www.``): what the links and invites conditions read.
+
+    Cached by text: a spam wave repeats one text. Links stay relative to their chunk (cached
+    objects, shared across messages); the chunk's start places them in the text.
+    """
     out: list[Placed] = []
     bare = False
     budget = MAX_CANDIDATES
@@ -406,15 +410,9 @@ def _scan(text: str) -> tuple[tuple[Placed, ...], bool]:
 Scanned = _Scanned
 
 
-def scan_placed(text: str) -> tuple[tuple[Placed, ...], bool]:
-    """Every link of ``text``, placed (see Placed), and whether one is a bare host (no scheme, no
-    path, no ``www.``): what the links and invites conditions read (cached)."""
-    return _scan(text)
-
-
 def scan(text: str) -> tuple[_Scanned, ...]:
     """Every link of ``text`` with its scheme and path, positions in ``text``."""
-    return tuple(_shifted(s, base) if base else s for base, s in _scan(text)[0])
+    return tuple(_shifted(s, base) if base else s for base, s in scan_placed(text)[0])
 
 
 def invite_of(scanned: _Scanned) -> Invite | None:
