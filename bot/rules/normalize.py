@@ -1446,12 +1446,15 @@ _WORD_OR_SIGN = "_+-"  # with the letters and digits: ``[\w+-]`` on plain text
 
 
 def _plain_link_hint(lower: str) -> bool:
-    """Whether ``_LINK_HINT`` is found in plain lowercase text.
+    """The link hint on plain lowercase text: False only when its links view can hold no link.
 
-    Chat's dots and colons are looked at one by one (a few a message): a colon after a word
-    character, or a dot between two, is a hint; a dot after whitespace (maybe spaced, ``a . b``)
-    or a bracket (``[.]``), a bracket at all or a spelled "dot" are left to the RE2 search, which
-    costs several times more.
+    Chat's dots and colons are looked at one by one (a few a message). A colon after a word
+    character may end a scheme. A dot between word characters may end a host's label, but a link
+    needs more after its last dot: a top-level domain (two characters at least, the public suffix
+    list has no shorter one), an IPv4 address's number, or anything after ``www.``; so ``e.g.``,
+    ``a.m.`` or ``đ.ị.t`` are no hint. A dot after whitespace (maybe spaced, ``a . b``) or a
+    bracket (``[.]``), a bracket at all or a spelled "dot" are left to ``_LINK_HINT``'s RE2
+    search, which costs several times more.
     """
     if "[" in lower or "dot" in lower:
         return _LINK_HINT.Match(lower) is not None
@@ -1470,8 +1473,14 @@ def _plain_link_hint(lower: str) -> bool:
             if before.isspace() or before in "({":
                 return _LINK_HINT.Match(lower) is not None
             after = lower[i + 1]
-            if (before.isalnum() or before in _WORD_OR_DASH) and (
-                after.isalnum() or after in _WORD_OR_DASH
+            if (
+                (before.isalnum() or before in _WORD_OR_DASH)
+                and (after.isalnum() or after in _WORD_OR_DASH)
+                and (
+                    (i + 1 < last and (lower[i + 2].isalnum() or lower[i + 2] in _WORD_OR_DASH))
+                    or after.isdigit()
+                    or lower[i - 3 : i] == "www"
+                )
             ):
                 return True
         i = find(".", i + 1)

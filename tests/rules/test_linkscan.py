@@ -381,6 +381,7 @@ def test_link_hint_never_hides_a_link(text: str) -> None:
 
 _HINT_PIECES = [
     *_PIECES,
+    *"xyz1290ệị-_",
     "10:30",
     ":)",
     " :",
@@ -391,18 +392,63 @@ _HINT_PIECES = [
     "\x1c",
     "\n",
     "+:",
-    "_",
     "é",
-    "ê",
+    "e.g.",
+    "a.m.",
+    "đ.ị.t",
+    "www",
+    "255",
+    "io",
+    "vn",
+    "xn--p1ai",
+    "/x",
 ]
 
 
 @given(st.lists(st.sampled_from(_HINT_PIECES), max_size=14).map("".join))
-@settings(max_examples=2000, deadline=None)
-def test_plain_link_hint_is_the_regex_search(text: str) -> None:
+@settings(max_examples=3000, deadline=None)
+def test_plain_link_hint_hides_no_link_and_is_never_looser_than_the_regex(text: str) -> None:
     from bot.rules.normalize import _LINK_HINT, _plain_link_hint, normalize
 
-    if not normalize(text).plain:
+    nt = normalize(text)
+    if not nt.plain:
         return
     lower = text.lower()
-    assert _plain_link_hint(lower) == (_LINK_HINT.Match(lower) is not None)
+    if _plain_link_hint(lower):
+        assert _LINK_HINT.Match(lower) is not None
+    else:
+        assert scan(nt.links.text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("see e.g. this", False),
+        ("at 10 a.m. ok", False),
+        ("đ.ị.t", False),
+        ("the u.s. team", False),
+        ("www.a", True),
+        ("1.2.3.4", True),
+        ("evil.com", True),
+        ("a.io", True),
+        ("v1.2", True),
+        ("a.b.com", True),
+        ("end. next", False),
+    ],
+)
+def test_plain_link_hint_examples(text: str, hint: bool) -> None:
+    from bot.rules.normalize import _plain_link_hint
+
+    assert _plain_link_hint(text) is hint
+
+
+def test_every_public_suffix_ends_in_two_characters_at_least() -> None:
+    # The plain-text link hint relies on it: one character after a host's last dot is no
+    # top-level domain (an IPv4 number or a www host aside).
+    from bot.rules.linkscan import _extractor
+
+    for suffix in _extractor().tlds:
+        top = suffix.rsplit(".", 1)[-1]
+        if top.startswith("xn--"):
+            top = top.encode("ascii").decode("idna")
+        assert len(top) >= 2, suffix
