@@ -44,8 +44,9 @@ Python work only when a cheap test says so. Per-word results that chat repeats (
 vocabulary) are kept in bounded caches and looked up for a whole message with C-level set
 operations: the Vietnamese classification of each whitespace chunk (``_vi_info``), the squeezed
 form of each search word (``squeeze_words``), leet replacements per token. The plain text's
-lowercase form is the regex view as is (``_lower``), and ``may_have_link`` decides with one
-substring test and one regex search whether the links view is needed at all.
+lowercase form is the regex view as is (``_lower``), and ``may_have_link`` decides with substring
+tests and a look at each dot and colon (RE2 for the rare bracket or spelled "dot") whether the
+links view is needed at all.
 
 Other text (step 1): per-character work goes through ``str.translate`` tables filled on first use
 (one miss fills the output, length and signal tables together); a long message's new characters
@@ -949,7 +950,7 @@ class NormalizedText:
 
     @property
     def may_have_link(self) -> bool:
-        """False only when the links view can hold no link (one cheap test on plain text)."""
+        """False only when the links view can hold no link (cheap tests, see _plain_link_hint)."""
         lower = self._lower
         if lower is None:
             # Not plain text: NFKC may make dots or colons, so the regex view (which the links view
