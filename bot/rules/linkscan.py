@@ -15,11 +15,16 @@ __all__ = [
     "DomainSet",
     "Invite",
     "Link",
+    "Placed",
+    "Scanned",
     "canonical_host",
     "find_invites",
     "find_links",
     "host_in",
+    "invite_of",
     "iter_links",
+    "scan",
+    "scan_placed",
 ]
 
 
@@ -45,11 +50,13 @@ class Invite:
 
 @dataclass(frozen=True, slots=True)
 class _Scanned:
-    """A link with what invite detection needs: its scheme ("" if none), what follows its host."""
+    """A link with what invite detection needs: its scheme ("" if none), what follows its host,
+    and the invite it is (platform, code), if any."""
 
     link: Link
     scheme: str
     path: str
+    invite: tuple[str, str] | None
 
 
 # A message on Telegram (4,096 characters) or Discord (4,000) cannot hold this many link-like
@@ -107,11 +114,6 @@ _DISCORD_SHORT_PATH = re.compile(r"/(?:invite/)?([\w-]+)", re.IGNORECASE)
 _DISCORD_FULL_PATH = re.compile(r"/invite/([\w-]+)", re.IGNORECASE)
 _TELEGRAM_PATH = re.compile(r"/(?:joinchat/|\+|%2b)([\w-]+)", re.IGNORECASE)
 _TG_JOIN = re.compile(r"[?&]invite=([\w-]+)", re.IGNORECASE)
-
-
-def _maybe_links(text: str) -> bool:
-    # A link needs a dot (or a dot look-alike) in its host, or a colon after its scheme.
-    return "." in text or ":" in text or "\u3002" in text or "\uff0e" in text or "\uff61" in text
 
 
 @functools.lru_cache(maxsize=1)
@@ -205,7 +207,7 @@ def _scheme_link(text: str, m: re.Match[str]) -> _Scanned | None:
         if not host:
             return None
         host = canonical_host(host)
-    return _Scanned(Link(start, end, text[start:end], host), scheme, path.replace("\\", "/"))
+    return _scanned(Link(start, end, text[start:end], host), scheme, path.replace("\\", "/"))
 
 
 # What a scheme-less host candidate is: not a link, a link only when a path or port follows
@@ -299,7 +301,7 @@ def _scan_counted(text: str, budget: int) -> Iterator[_Scanned | None]:
         if path.startswith(":"):
             path = _PORT.sub("", path, count=1)
         skip_until = link_end
-        yield _Scanned(
+        yield _scanned(
             Link(link_start, link_end, text[link_start:link_end], host), "", path.replace("\\", "/")
         )
 
@@ -309,10 +311,52 @@ def _scan_counted(text: str, budget: int) -> Iterator[_Scanned | None]:
 # time, only the chunks that can hold a candidate (a dot, a colon or a bracket), and each chunk's
 # result is cached - chat repeats its links. Candidates are counted across chunks for the cap.
 _CHUNK = re.compile(rf"(?<!\S)[^\s:\[{_DOTS}]*+[:\[{_DOTS}]\S*+")
-_CHUNKS: dict[str, tuple[tuple[_Scanned, ...], int]] = {}
+# A chunk's links (positions in the chunk), the candidates examined, whether one is a bare host.
+_ChunkScan = tuple[tuple[_Scanned, ...], int, bool]
+_CHUNKS: dict[str, _ChunkScan] = {}
+
+# A link found in a text: the start of its chunk in the text, and the link (positions in the chunk).
+Placed = tuple[int, _Scanned]
 
 
-def _scan_chunk(chunk: str, budget: int) -> tuple[tuple[_Scanned, ...], int]:
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """What ``_CHUNK.finditer(text)`` finds, as (start, chunk), found with substring searches.
+
+    ``_CHUNK`` takes a regex step at every character; substring searches run at memchr speed.
+    Chat has dots and colons, rarely a bracket or a full-width dot: text with one of those is left
+    to ``_CHUNK``. A chunk is then the run between two spaces around a dot or a colon; a run that
+    holds other whitespace too (a newline, a tab: whitespace is non-printable, the ASCII space
+    aside) is split by ``_CHUNK`` itself.
+    """
+    if "[" in text or (
+        not text.isascii() and ("\u3002" in text or "\uff0e" in text or "\uff61" in text)
+    ):
+        for m in _CHUNK.finditer(text):
+            yield m.start(), m.group()
+        return
+    find = text.find
+    dot = find(".")
+    colon = find(":")
+    while dot >= 0 or colon >= 0:
+        first = dot if colon < 0 or 0 <= dot < colon else colon
+        start = text.rfind(" ", 0, first) + 1
+        end = find(" ", first)
+        if end < 0:
+            end = len(text)
+        run = text[start:end]
+        if run.isprintable():
+            yield start, run
+        else:
+            for m in _CHUNK.finditer(text, start, end):
+                yield m.start(), m.group()
+        # The next dot and colon after this chunk (-1 once there is none left).
+        if 0 <= dot < end:
+            dot = find(".", end)
+        if 0 <= colon < end:
+            colon = find(":", end)
+
+
+def _scan_chunk(chunk: str, budget: int) -> _ChunkScan:
     found: list[_Scanned] = []
     used = 0
     for item in _scan_counted(chunk, budget):
@@ -320,23 +364,29 @@ def _scan_chunk(chunk: str, budget: int) -> tuple[tuple[_Scanned, ...], int]:
             used += 1
         else:
             found.append(item)
-    return tuple(found), used
+    bare = any(not s.scheme and not s.path and not s.link.host.startswith("www.") for s in found)
+    return tuple(found), used, bare
 
 
 def _shifted(s: _Scanned, base: int) -> _Scanned:
     link = s.link
-    return _Scanned(Link(link.start + base, link.end + base, link.url, link.host), s.scheme, s.path)
+    return _Scanned(
+        Link(link.start + base, link.end + base, link.url, link.host), s.scheme, s.path, s.invite
+    )
 
 
 @functools.lru_cache(maxsize=256)
-def _scan(text: str) -> tuple[_Scanned, ...]:
-    # Cached by text: every links/invites rule of a rule set scans the same view of one message.
-    if not _maybe_links(text):
-        return ()
-    out: list[_Scanned] = []
+def scan_placed(text: str) -> tuple[tuple[Placed, ...], bool]:
+    """Every link of ``text``, placed (see Placed), and whether one is a bare host (no scheme, no
+    path, no ``www.``): what the links and invites conditions read.
+
+    Cached by text: a spam wave repeats one text. Links stay relative to their chunk (cached
+    objects, shared across messages); the chunk's start places them in the text.
+    """
+    out: list[Placed] = []
+    bare = False
     budget = MAX_CANDIDATES
-    for m in _CHUNK.finditer(text):
-        chunk = m.group()
+    for start, chunk in _chunks(text):
         result = _CHUNKS.get(chunk)
         if result is None:
             result = _scan_chunk(chunk, MAX_CANDIDATES)
@@ -344,33 +394,38 @@ def _scan(text: str) -> tuple[_Scanned, ...]:
                 if len(_CHUNKS) >= 50_000:
                     _CHUNKS.clear()
                 _CHUNKS[chunk] = result
-        found, used = result
+        found, used, chunk_bare = result
         if used > budget:
-            found, used = _scan_chunk(chunk, budget)
-        base = m.start()
-        out.extend(_shifted(s, base) if base else s for s in found)
+            found, used, chunk_bare = _scan_chunk(chunk, budget)
+        for s in found:
+            out.append((start, s))
+        if chunk_bare:
+            bare = True
         budget -= used
         if budget <= 0:
             break
-    return tuple(out)
+    return tuple(out), bare
 
 
 Scanned = _Scanned
 
 
 def scan(text: str) -> tuple[_Scanned, ...]:
-    """Every link of ``text`` with its scheme and path (shared by links and invites; cached)."""
-    return _scan(text)
+    """Every link of ``text`` with its scheme and path, positions in ``text``."""
+    return tuple(_shifted(s, base) if base else s for base, s in scan_placed(text)[0])
 
 
 def invite_of(scanned: _Scanned) -> Invite | None:
     """The invite a scanned link is, if any (see find_invites)."""
-    return _invite(scanned)
+    if scanned.invite is None:
+        return None
+    link = scanned.link
+    return Invite(link.start, link.end, *scanned.invite)
 
 
 def iter_links(text: str) -> Iterator[Link]:
     """The links in ``text``, in order (see find_links)."""
-    return (s.link for s in _scan(text))
+    return (s.link for s in scan(text))
 
 
 def find_links(text: str) -> list[Link]:
@@ -387,12 +442,17 @@ def find_links(text: str) -> list[Link]:
     return list(iter_links(text))
 
 
-def _invite(s: _Scanned) -> Invite | None:
-    host = s.link.host.removeprefix("www.")
-    path = s.path
+def _scanned(link: Link, scheme: str, path: str) -> _Scanned:
+    """A found link with its invite worked out once (the chunk cache then keeps it)."""
+    return _Scanned(link, scheme, path, _invite(scheme, link.host, path))
+
+
+def _invite(scheme: str, host: str, path: str) -> tuple[str, str] | None:
+    """The invite (platform, code) a link with this scheme, host and path is, if any."""
+    host = host.removeprefix("www.")
     code: str | None = None
     platform = "discord"
-    if s.scheme == "tg":
+    if scheme == "tg":
         platform = "telegram"
         if host == "join":
             m = _TG_JOIN.search(path)
@@ -411,7 +471,7 @@ def _invite(s: _Scanned) -> Invite | None:
             code = m.group(1)
     if not code:
         return None
-    return Invite(s.link.start, s.link.end, platform, code)
+    return platform, code
 
 
 def find_invites(text: str) -> list[Invite]:
@@ -423,21 +483,36 @@ def find_invites(text: str) -> list[Invite]:
     A plain ``t.me/name`` is a link, not an invite.
     """
     out: list[Invite] = []
-    for s in _scan(text):
-        invite = _invite(s)
+    for s in scan(text):
+        invite = invite_of(s)
         if invite is not None:
             out.append(invite)
     return out
 
 
+# Hosts a DomainSet remembers its answer for (any host a message links to; bounded).
+_MAX_KNOWN = 4096
+
+
 class DomainSet:
     """Domains, each covering itself and its subdomains (``youtube.com``: ``m.youtube.com``)."""
 
-    __slots__ = ("_domains",)
+    __slots__ = ("_domains", "_known")
 
     def __init__(self, domains: Iterable[str]) -> None:
         # An owner who lists "www.youtube.com" means the site, not only its www host.
         self._domains = frozenset(canonical_host(d).removeprefix("www.") for d in domains)
+        self._known: dict[str, bool] = {}
+
+    def covers(self, host: str) -> bool:
+        """``host in self``, remembered: chat links to the same few hosts again and again."""
+        known = self._known.get(host)
+        if known is None:
+            known = host in self
+            if len(self._known) >= _MAX_KNOWN:
+                self._known.clear()
+            self._known[host] = known
+        return known
 
     def __contains__(self, host: object) -> bool:
         if not isinstance(host, str):

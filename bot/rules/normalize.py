@@ -44,8 +44,9 @@ Python work only when a cheap test says so. Per-word results that chat repeats (
 vocabulary) are kept in bounded caches and looked up for a whole message with C-level set
 operations: the Vietnamese classification of each whitespace chunk (``_vi_info``), the squeezed
 form of each search word (``squeeze_words``), leet replacements per token. The plain text's
-lowercase form is the regex view as is (``_lower``), and ``may_have_link`` decides with one
-substring test and one regex search whether the links view is needed at all.
+lowercase form is the regex view as is (``_lower``), and ``may_have_link`` decides with substring
+tests and a look at each dot and colon (RE2 for the rare bracket or spelled "dot") whether the
+links view is needed at all.
 
 Other text (step 1): per-character work goes through ``str.translate`` tables filled on first use
 (one miss fills the output, length and signal tables together); a long message's new characters
@@ -88,6 +89,7 @@ __all__ = [
     "SearchForms",
     "Squeezed",
     "TextView",
+    "has_link_marks",
     "normalize",
     "normalize_entry",
     "search_text",
@@ -1062,13 +1064,17 @@ class NormalizedText:
 
     @property
     def may_have_link(self) -> bool:
-        """False only when the links view can hold no link (one cheap test on plain text)."""
+        """False only when the links view can hold no link (cheap tests, see _plain_link_hint)."""
         lower = self._lower
         if lower is None:
-            return True  # not plain text: NFKC may make dots or colons, let the view decide
+            # Not plain text: NFKC may make dots or colons, so the regex view (which the links view
+            # is made from anyway) tells: a link needs a dot, a colon or a spelled "dot" in it.
+            return has_link_marks(self.regex.text)
         if not ("." in lower or ":" in lower or "dot" in lower):
             return False
-        return _LINK_HINT.Match(lower) is not None
+        # A scheme's "://" nearly always starts a link, which the scan then finds: the hint (an
+        # upper bound, never exact) says yes without a search.
+        return "://" in lower or _plain_link_hint(lower)
 
     @property
     def plain(self) -> bool:
@@ -1685,7 +1691,81 @@ _LINK_HINT = _search_set(
 )
 
 
+def has_link_marks(text: str) -> bool:
+    """Whether a regex view's text has what a link in its links view needs: a dot (or a dot
+    look-alike), a colon, or a spelled "dot" (defanged)."""
+    return (
+        "." in text
+        or ":" in text
+        or "dot" in text
+        or "\u3002" in text
+        or "\uff0e" in text
+        or "\uff61" in text
+    )
+
+
+_WORD_OR_DASH = "_-"  # with the letters and digits: ``[\w-]`` on plain text
+_WORD_OR_SIGN = "_+-"  # with the letters and digits: ``[\w+-]`` on plain text
+
+
+def _plain_link_hint(lower: str) -> bool:
+    """The link hint on plain lowercase text: False only when its links view can hold no link.
+
+    Chat's dots and colons are looked at one by one (a few a message). A colon after a word
+    character may end a scheme. A dot between word characters may end a host's label, but a link
+    needs more after its last dot: a top-level domain (two characters at least, the public suffix
+    list has no shorter one), an IPv4 address's number, or anything after ``www.``; so ``e.g.``,
+    ``a.m.`` or ``đ.ị.t`` are no hint. A dot after whitespace (maybe spaced, ``a . b``) or a
+    bracket (``[.]``), a bracket at all or a spelled "dot" are left to ``_LINK_HINT``'s RE2
+    search, which costs several times more.
+    """
+    if "[" in lower or "dot" in lower:
+        return _LINK_HINT.Match(lower) is not None
+    find = lower.find
+    if ":" in lower:
+        i = find(":")
+        while i >= 0:
+            if i > 0 and (lower[i - 1].isalnum() or lower[i - 1] in _WORD_OR_SIGN):
+                return True
+            i = find(":", i + 1)
+    last = len(lower) - 1
+    i = find(".")
+    while i >= 0:
+        if 0 < i < last:
+            before = lower[i - 1]
+            if before.isspace() or before in "({":
+                return _LINK_HINT.Match(lower) is not None
+            after = lower[i + 1]
+            if (
+                (before.isalnum() or before in _WORD_OR_DASH)
+                and (after.isalnum() or after in _WORD_OR_DASH)
+                and (
+                    (i + 1 < last and (lower[i + 2].isalnum() or lower[i + 2] in _WORD_OR_DASH))
+                    or after.isdigit()
+                    or lower[i - 3 : i] == "www"
+                )
+            ):
+                return True
+        i = find(".", i + 1)
+    return False
+
+
 _SPACED_HINT = re.compile(r"\s(?:\.|dot)")
+
+
+def _has_spaced_hint(text: str) -> bool:
+    """Whether ``_SPACED_HINT`` is found in ``text`` (whitespace, then a dot or "dot").
+
+    Text whose only whitespace is spaces and newlines (nearly all chat) is answered by substring
+    tests: a regex step at every character costs several times more. Whitespace is non-printable,
+    the ASCII space aside; anything else goes to the regex.
+    """
+    flat = text.replace("\n", " ") if "\n" in text else text
+    if " ." in flat or " dot" in flat:
+        return True
+    if flat.isprintable():
+        return False
+    return _SPACED_HINT.search(text) is not None
 
 
 def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
@@ -1698,7 +1778,7 @@ def _links_view(view: TextView) -> tuple[TextView, frozenset[int]]:
         or "(" in text
         or "{" in text
         or "。" in text
-        or (("." in text or "dot" in text) and _SPACED_HINT.search(text) is not None)
+        or (("." in text or "dot" in text) and _has_spaced_hint(text))
     ):
         return view, frozenset()
     pieces: list[str] = []

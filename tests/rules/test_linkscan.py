@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.rules import linkscan
 from bot.rules.linkscan import (
     MAX_CANDIDATES,
     DomainSet,
+    Invite,
     canonical_host,
     find_invites,
     find_links,
     host_in,
+    invite_of,
+    scan,
+    scan_placed,
 )
 
 # (text, [(url, host), ...]): every link in the text, in order.
@@ -231,3 +238,217 @@ def test_plain_text_link_hint_never_hides_a_link(text: str) -> None:
     nt = normalize(text)
     if not nt.may_have_link:
         assert scan(nt.links.text) == ()
+
+
+# The fast paths of the scan (chunks found by substring searches, links placed by their chunk's
+# start, each link's invite and bare-host flag worked out with its chunk, DomainSet answers
+# remembered) against the general path, on texts made of what links are made of.
+_LINKY_PIECES = [
+    *"ab1ê.:/[]@-+?#()",
+    *"\u3002\uff0e\uff61",  # dots as hosts have them
+    *" \n\t\xa0\u3000\u2028\x85\x1c",  # whitespace: the ASCII space, others in and out of ASCII
+    "\ue000",  # neither printable nor whitespace
+    "com",
+    "http://",
+    "hxxps:/",
+    "www.",
+    "t.me/+",
+    "discord.gg/",
+    "tg://join?invite=",
+    "Evil.Com",
+    "dot",
+]
+_LINKY = st.lists(st.sampled_from(_LINKY_PIECES), max_size=24).map("".join)
+
+
+def _reference_scan(text: str) -> tuple[linkscan.Scanned, ...]:
+    """The scan's general path: chunks found by the chunk regex, each scanned anew and shifted."""
+    out: list[linkscan.Scanned] = []
+    budget = MAX_CANDIDATES
+    for m in linkscan._CHUNK.finditer(text):
+        found, used, _ = linkscan._scan_chunk(m.group(), budget)
+        out.extend(linkscan._shifted(s, m.start()) for s in found)
+        budget -= used
+        if budget <= 0:
+            break
+    return tuple(out)
+
+
+def _is_bare(s: linkscan.Scanned) -> bool:
+    return not s.scheme and not s.path and not s.link.host.startswith("www.")
+
+
+@given(_LINKY)
+@settings(max_examples=1500, deadline=None)
+def test_chunks_are_what_the_chunk_regex_finds(text: str) -> None:
+    expected = [(m.start(), m.group()) for m in linkscan._CHUNK.finditer(text)]
+    assert list(linkscan._chunks(text)) == expected
+
+
+@given(_LINKY)
+@settings(max_examples=1500, deadline=None)
+def test_scan_agrees_with_the_general_path(text: str) -> None:
+    expected = _reference_scan(text)
+    assert scan(text) == expected
+    placed, bare = scan_placed(text)
+    assert tuple(linkscan._shifted(s, base) for base, s in placed) == expected
+    assert bare == any(_is_bare(s) for s in expected)
+    for s in expected:
+        general = linkscan._invite(s.scheme, s.link.host, s.path)
+        assert invite_of(s) == (
+            None if general is None else Invite(s.link.start, s.link.end, *general)
+        )
+
+
+def test_scan_agrees_with_the_general_path_on_examples() -> None:
+    for text, _ in LINKS + INVITES:
+        for variant in (text, f"x {text} y", f"a\n{text}\tb", f"[{text}]", f"a。b {text}"):
+            assert scan(variant) == _reference_scan(variant), variant
+
+
+def test_only_the_ascii_space_is_both_whitespace_and_printable() -> None:
+    # The chunk search relies on it: a run between two spaces that is printable holds no other
+    # whitespace (what the chunk regex's \s matches).
+    space = re.compile(r"\s")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if c != " " and (c.isspace() or space.match(c)):
+            assert not c.isprintable(), hex(cp)
+
+
+_HOSTS = st.lists(
+    st.sampled_from(["youtube", "com", "m", "evil", "xn--e1a", "1", "255", "::1", "-", "ê", ""]),
+    min_size=1,
+    max_size=5,
+).map(".".join)
+
+
+@given(st.lists(_HOSTS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_domain_set_covers_is_contains(hosts: list[str]) -> None:
+    domains = DomainSet(["youtube.com", "m.evil.com", "1.1.1.1"])
+    for host in hosts + hosts:
+        assert domains.covers(host) == (host in domains)
+
+
+def test_domain_set_forgets_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linkscan, "_MAX_KNOWN", 4)
+    domains = DomainSet(["youtube.com"])
+    hosts = [f"h{i}.youtube.com" for i in range(10)] + [f"h{i}.com" for i in range(10)]
+    for host in hosts:
+        assert domains.covers(host) == host.endswith("youtube.com")
+    assert len(domains._known) <= 4
+
+
+@given(_LINKY)
+@settings(max_examples=1500, deadline=None)
+def test_spaced_hint_substring_tests_agree_with_the_regex(text: str) -> None:
+    from bot.rules.normalize import _SPACED_HINT, _has_spaced_hint
+
+    for variant in (text, text.replace("dot", " dot"), text.replace(".", " . ")):
+        assert _has_spaced_hint(variant) == (_SPACED_HINT.search(variant) is not None)
+
+
+# Not plain text: NFKC makes dots and colons out of other characters (full-width forms, "…",
+# "⒈", "﹕"); the hint reads the regex view.
+_UNPLAIN_PIECES = [
+    *_PIECES,
+    "😂",
+    "．",
+    "：",
+    "｡",
+    "。",
+    "ｄｏｔ",
+    "Ｅｖｉｌ",
+    "…",
+    "⒈",
+    "﹕",
+    "\u200b",
+    "é",
+]
+
+
+@given(st.lists(st.sampled_from(_UNPLAIN_PIECES), max_size=12).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_link_hint_never_hides_a_link(text: str) -> None:
+    from bot.rules.normalize import has_link_marks, normalize
+
+    nt = normalize(text)
+    if not nt.may_have_link or not has_link_marks(nt.regex_text):
+        assert scan(nt.links.text) == ()
+        assert find_links(nt.links.text) == []
+
+
+_HINT_PIECES = [
+    *_PIECES,
+    *"xyz1290ệị-_",
+    "10:30",
+    ":)",
+    " :",
+    "...",
+    " . ",
+    ". ",
+    "\t",
+    "\x1c",
+    "\n",
+    "+:",
+    "é",
+    "e.g.",
+    "a.m.",
+    "đ.ị.t",
+    "www",
+    "255",
+    "io",
+    "vn",
+    "xn--p1ai",
+    "/x",
+]
+
+
+@given(st.lists(st.sampled_from(_HINT_PIECES), max_size=14).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_plain_link_hint_hides_no_link_and_is_never_looser_than_the_regex(text: str) -> None:
+    from bot.rules.normalize import _LINK_HINT, _plain_link_hint, normalize
+
+    nt = normalize(text)
+    if not nt.plain:
+        return
+    lower = text.lower()
+    if _plain_link_hint(lower):
+        assert _LINK_HINT.Match(lower) is not None
+    else:
+        assert scan(nt.links.text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("see e.g. this", False),
+        ("at 10 a.m. ok", False),
+        ("đ.ị.t", False),
+        ("the u.s. team", False),
+        ("www.a", True),
+        ("1.2.3.4", True),
+        ("evil.com", True),
+        ("a.io", True),
+        ("v1.2", True),
+        ("a.b.com", True),
+        ("end. next", False),
+    ],
+)
+def test_plain_link_hint_examples(text: str, hint: bool) -> None:
+    from bot.rules.normalize import _plain_link_hint
+
+    assert _plain_link_hint(text) is hint
+
+
+def test_every_public_suffix_ends_in_two_characters_at_least() -> None:
+    # The plain-text link hint relies on it: one character after a host's last dot is no
+    # top-level domain (an IPv4 number or a www host aside).
+    from bot.rules.linkscan import _extractor
+
+    for suffix in _extractor().tlds:
+        top = suffix.rsplit(".", 1)[-1]
+        if top.startswith("xn--"):
+            top = top.encode("ascii").decode("idna")
+        assert len(top) >= 2, suffix

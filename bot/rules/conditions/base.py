@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.events import Message
 from bot.rules.context import EvalContext
-from bot.rules.linkscan import Scanned, scan
-from bot.rules.normalize import NormalizedText, TextView, normalize
+from bot.rules.linkscan import Placed, Scanned, scan_placed
+from bot.rules.normalize import NormalizedText, TextView, has_link_marks, normalize
 from bot.rules.textindex import WordEntry, WordHit
 
 
@@ -62,22 +62,28 @@ class Subject:
         # (most messages have no hit, and building empty containers for each would cost more).
         self.word_hits = _NO_WORD_HITS
         self.regex_hits = _NO_REGEX_HITS
-        self._links: tuple[TextView | None, tuple[Scanned, ...]] | None = None
+        self._links: tuple[TextView | None, tuple[Placed, ...]] | None = None
 
-    def links(self) -> tuple[TextView | None, tuple[Scanned, ...]]:
-        """The links view (None when it cannot hold a link) and the links in it, scanned once for
-        every ``links``/``invites`` condition of the message."""
+    def links(self) -> tuple[TextView | None, tuple[Placed, ...]]:
+        """The links view (None when it cannot hold a link) and the links in it, placed (a link at
+        ``base, s`` spans ``base + s.link.start`` to ``base + s.link.end`` of the view), scanned
+        once for every ``links``/``invites`` condition of the message."""
         found = self._links
         if found is None:
             nt = self.nt
-            if not nt.may_have_link:
+            # Not the link hint: the engine asked it already (the links and invites conditions
+            # are gated on it), and the scan finds nothing where it says no. Only its substring
+            # tests, for a condition evaluated ungated (under ``not``).
+            if not has_link_marks(nt.regex_text):
                 found = (None, ())
             else:
                 view = nt.links
-                scanned = scan(view.text)
-                if scanned and (nt.spaced_link_dots or not nt.original.islower()):
-                    scanned = tuple(s for s in scanned if not _sentence_dot(nt, view, s))
-                found = (view, scanned)
+                placed, bare = scan_placed(view.text)
+                # Only a bare host can read as a sentence dot: most links (a scheme, a path) skip
+                # the test.
+                if bare and (nt.spaced_link_dots or not nt.original.islower()):
+                    placed = tuple(p for p in placed if not _sentence_dot(nt, view, *p))
+                found = (view, placed)
             self._links = found
         return found
 
@@ -85,7 +91,7 @@ class Subject:
 _WORD_AFTER = re.compile(r"[^\W_]")
 
 
-def _sentence_dot(nt: NormalizedText, view: TextView, s: Scanned) -> bool:
+def _sentence_dot(nt: NormalizedText, view: TextView, base: int, s: Scanned) -> bool:
     """A bare domain that reads as two sentences or words, not a link.
 
     Only a bare host (no scheme, no ``www.``, no path) followed by more words counts, and only
@@ -97,14 +103,15 @@ def _sentence_dot(nt: NormalizedText, view: TextView, s: Scanned) -> bool:
     if s.scheme or s.path or link.host.startswith("www."):
         return False
     text = view.text
-    if _WORD_AFTER.search(text, link.end) is None:
+    link_start, link_end = base + link.start, base + link.end
+    if _WORD_AFTER.search(text, link_end) is None:
         return False
-    spaced = any(link.start <= d < link.end for d in nt.spaced_link_dots)
+    spaced = any(link_start <= d < link_end for d in nt.spaced_link_dots)
     if not spaced:
-        last = text.rfind(".", link.start, link.end)
+        last = text.rfind(".", link_start, link_end)
         if last < 0:
             return False
-        start, end = view.original_span(last + 1, link.end)
+        start, end = view.original_span(last + 1, link_end)
         suffix = nt.original[start:end]
         if not (suffix[:1].isupper() and suffix[1:].islower()):
             return False

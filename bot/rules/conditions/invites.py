@@ -20,24 +20,21 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
-from bot.rules.linkscan import invite_of
+from bot.rules.conditions.links import link_span
 
 
 def _compile(params: bool, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
     def matcher(subject: Subject) -> Match | None:
-        view, scanned = subject.links()
+        view, placed = subject.links()
         if view is None:
             return None
-        for s in scanned:
-            first = invite_of(s)
-            if first is not None:
-                break
-        else:
-            return None
-        start, end = view.original_span(first.start, first.end)
-        return Match(
-            "invites", subject.nt.normalized_span(start, end), view.text[first.start : first.end]
-        )
+        for base, s in placed:
+            # The scan worked out each link's invite once (cached with its chunk).
+            if s.invite is not None:
+                first, last = base + s.link.start, base + s.link.end
+                span = link_span(subject.nt, view, first, last)
+                return Match("invites", span, view.text[first:last])
+        return None
 
     return Compiled(matcher, needs=(("link_hint", 1),))
 

@@ -26,6 +26,7 @@ from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
 from bot.rules.conditions.params import Strict
 from bot.rules.linkscan import DomainSet, canonical_host
+from bot.rules.normalize import NormalizedText, TextView
 
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
 
@@ -64,24 +65,41 @@ LinksParams = Annotated[
 ]
 
 
+def link_span(nt: NormalizedText, view: TextView, start: int, end: int) -> tuple[int, int]:
+    """A span of the links view as a span of the normalized text (through the original)."""
+    to_view = view.to_original
+    # Plain text without defanged links: both views are the lowercase text, mapped 1:1 by the
+    # same range, so the span is itself (the general mapping costs more than the whole matcher).
+    if type(to_view) is range and to_view == nt.words.to_original:
+        if to_view == range(len(view.text) + 1) and 0 <= start <= end < len(to_view):
+            return start, end
+    return nt.normalized_span(*view.original_span(start, end))
+
+
+def _domain_set(domains: list[str] | None) -> DomainSet | None:
+    """The domains as a DomainSet, None when there are none (no test to make)."""
+    found = DomainSet(domains or ())
+    return found if found else None
+
+
 def _compile(
     params: Literal[True] | LinksFilter, modifiers: Mapping[str, Any], cc: CompileContext
 ) -> Compiled:
-    only = DomainSet(params.domains or ()) if isinstance(params, LinksFilter) else None
-    unless = DomainSet(params.except_domains or ()) if isinstance(params, LinksFilter) else None
+    only = _domain_set(params.domains) if isinstance(params, LinksFilter) else None
+    unless = _domain_set(params.except_domains) if isinstance(params, LinksFilter) else None
 
     def matcher(subject: Subject) -> Match | None:
-        view, scanned = subject.links()
+        view, placed = subject.links()
         if view is None:
             return None
-        for s in scanned:
+        for base, s in placed:
             link = s.link
-            if only and link.host not in only:
+            if only is not None and not only.covers(link.host):
                 continue
-            if unless and link.host in unless:
+            if unless is not None and unless.covers(link.host):
                 continue
-            start, end = view.original_span(link.start, link.end)
-            return Match("links", subject.nt.normalized_span(start, end), link.url)
+            span = link_span(subject.nt, view, base + link.start, base + link.end)
+            return Match("links", span, link.url)
         return None
 
     return Compiled(matcher, needs=(("link_hint", 1),))

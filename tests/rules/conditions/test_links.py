@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.rules import EvalContext
+from bot.rules.conditions.base import Subject, _sentence_dot
+from bot.rules.conditions.links import link_span
+from bot.rules.linkscan import scan_placed
 from bot.rules.loader import RulesError
+from bot.rules.normalize import normalize
+from tests.factories import message
 
 ZW = "\u200b"
 
@@ -128,3 +136,55 @@ def test_invalid_values_are_refused(judge, value: object) -> None:  # type: igno
     with pytest.raises(RulesError) as info:
         judge({"links": value})
     assert "links" in str(info.value)
+
+
+_SENTENCE_PIECES = [
+    *"ab.:/ \n",
+    " . ",
+    " dot ",
+    "Hi",
+    "How",
+    "it",
+    "evil",
+    "com",
+    "Com",
+    "www.",
+    "https://",
+    "/x",
+    "bit.ly",
+    "đ",
+]
+
+
+@given(st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=16).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_links_test_sentence_dots_where_the_general_path_does(text: str) -> None:
+    # The sentence-dot test is skipped when no link is a bare host; the general path tests every
+    # link whenever a dot was spaced or the message has capitals.
+    m = message(text)
+    subject = Subject(m, EvalContext(now=m.timestamp), normalize(text))
+    view, placed = subject.links()
+    if view is None:
+        assert placed == ()
+        return
+    nt = subject.nt
+    everything, _ = scan_placed(view.text)
+    tested = bool(nt.spaced_link_dots) or not nt.original.islower()
+    expected = tuple(p for p in everything if not (tested and _sentence_dot(nt, view, *p)))
+    assert placed == expected
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_SENTENCE_PIECES, "hxxp://", "[.]", "Ｅ", "😂", "\u200b"]), max_size=16
+    ).map("".join),
+    st.integers(0, 80),
+    st.integers(0, 80),
+)
+@settings(max_examples=600, deadline=None)
+def test_link_span_is_the_general_mapping(text: str, a: int, b: int) -> None:
+    nt = normalize(text)
+    view = nt.links
+    start, end = sorted((min(a, len(view.text)), min(b, len(view.text))))
+    general = nt.normalized_span(*view.original_span(start, end))
+    assert link_span(nt, view, start, end) == general
