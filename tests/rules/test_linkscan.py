@@ -221,7 +221,9 @@ def test_pathological_text_scans_fast(name: str) -> None:
         find_invites(text)
         best = min(best, time.perf_counter() - start)
         text += " "
-    assert best < 0.05, f"{name}: {best * 1000:.1f} ms"
+    # A guard against blow-ups (a quadratic scan takes seconds here), not a timing target: ~25 ms
+    # at rest, and this machine is shared. bench/engine.py measures the pathological cases.
+    assert best < 0.5, f"{name}: {best * 1000:.1f} ms"
 
 
 # The cheap test on plain text that skips the links view must never hide a link.
