@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.events import Message
+from bot.rules.conditions.casing import ASCII_UPPER, count_ascii, count_capitals
 from bot.rules.context import EvalContext
 from bot.rules.linkscan import Scanned, scan
 from bot.rules.normalize import NormalizedText, TextView, normalize
@@ -147,14 +148,18 @@ def _lines(subject: Subject) -> int:
 
 
 def _capitals(subject: Subject) -> int:
-    """At most this many capital letters: none in a lowercase text, else its length."""
+    """The capitals ``caps`` counts first (in the text normalization covers): exact, so only
+    shouting reaches a ``caps`` minimum, not every message with a capital."""
     text = subject.message.text
+    if text.isascii():
+        # Counted on the whole text (a bound of its first MAX_CHARS): one C-level translate.
+        return count_ascii(text.encode("ascii"), ASCII_UPPER)
     nt = subject.nt
     if nt.plain and nt.regex_text == text:
         # Plain text that lowercasing leaves unchanged has no capital: one comparison of the text
         # normalization already lowercased, not a test per character.
         return 0
-    return 0 if text.islower() else len(text)
+    return count_capitals(nt.source)
 
 
 def _mention_marks(subject: Subject) -> int:
