@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,12 +173,6 @@ def _link_hint(subject: Subject) -> int:
     return 1 if subject.nt.may_have_link else 0
 
 
-def _member_messages(subject: Subject) -> int:
-    """The member's messages in the history window, this one included."""
-    history = subject.ctx.history
-    return 0 if history is None else history.size(subject.member_key)
-
-
 def _same_text(subject: Subject) -> int:
     """The member's messages in the history window with this message's text, this one included."""
     history = subject.ctx.history
@@ -205,12 +200,33 @@ FEATURES: dict[str, Feature] = {
     "capitals": _capitals,
     "mention_marks": _mention_marks,
     "link_hint": _link_hint,
-    "member_messages": _member_messages,
     "same_text": _same_text,
     "symbols": _symbols,
     "attachments": _attachment_count,
     "scored": _scored,
 }
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def member_messages_within(within: timedelta) -> str:
+    """The name of the feature "the member's messages in the last ``within`` (by the messages' own
+    timestamps), this one included", added to FEATURES on first use: one a window length.
+
+    A feature of a rule's own window, not of the history's longest: most members in a busy
+    channel have several messages in the history, few have ``rate``'s count in its window."""
+    name = f"member_messages_within_{within // _MICROSECOND}us"
+    if name not in FEATURES:
+
+        def feature(subject: Subject) -> int:
+            history = subject.ctx.history
+            if history is None:
+                return 0
+            return history.count_since(subject.member_key, subject.message.timestamp - within)
+
+        FEATURES[name] = feature
+    return name
+
 
 # Alternatives ``(feature, minimum)``: the condition can hold only if some feature reaches its
 # minimum. Necessary, never sufficient: the matcher still decides.

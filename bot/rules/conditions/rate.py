@@ -17,27 +17,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.base import (
+    CompileContext,
+    Compiled,
+    Condition,
+    Match,
+    Subject,
+    member_messages_within,
+)
 from bot.rules.conditions.params import Window
 
 
-def member_key(subject: Subject) -> tuple[str, str, str]:
-    """The history key of the message's author."""
-    return subject.member_key
-
-
 def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
+    within, messages = params.within, params.messages
+
     def matcher(subject: Subject) -> Match | None:
         history = subject.ctx.history
         if history is None:
             return None
-        since = subject.message.timestamp - params.within
-        key = member_key(subject)
-        if not history.reaches(key, params.messages, since):
+        since = subject.message.timestamp - within
+        key = subject.member_key
+        if not history.reaches(key, messages, since):
             return None
         return Match("rate", None, f"{history.count_since(key, since)} messages")
 
-    return Compiled(matcher, needs=(("member_messages", params.messages),))
+    # The feature is the count this matcher checks: only a member at the rate gets here.
+    return Compiled(matcher, needs=((member_messages_within(within), messages),))
 
 
 CONDITION = Condition(
