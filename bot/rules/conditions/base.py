@@ -145,7 +145,9 @@ def _chars(subject: Subject) -> int:
 
 def _lines(subject: Subject) -> int:
     text = subject.message.text
-    return text.count("\n") + 1 if text else 0
+    if "\n" not in text:  # a C-level search, ten times cheaper than counting on non-ASCII text
+        return 1 if text else 0
+    return text.count("\n") + 1
 
 
 def _capitals(subject: Subject) -> int:
@@ -166,7 +168,9 @@ def _capitals(subject: Subject) -> int:
 def _mention_marks(subject: Subject) -> int:
     """Platform mentions, ``@`` signs and the mass-mention flag: each mention needs one."""
     m = subject.message
-    return len(m.mentions) + m.text.count("@") + m.mass_mention
+    text = m.text
+    # Most messages have no "@": one search, not a count.
+    return len(m.mentions) + (text.count("@") if "@" in text else 0) + m.mass_mention
 
 
 def _link_hint(subject: Subject) -> int:

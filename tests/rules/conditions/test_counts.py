@@ -133,3 +133,20 @@ def test_capitals_count_as_str_methods_do(text: str) -> None:
     assert caps_share(text) == (letters, upper / letters if letters else 0.0)
     ascii_text = text.encode("ascii", "ignore").decode()
     assert count_capitals(ascii_text) == sum(map(str.isupper, ascii_text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"a\n@ \r", "đ", "😂", "\u2028"]), max_size=30))
+def test_line_and_mention_counts_as_written_plainly(text: str) -> None:
+    """The counts that search before counting give what counting alone gives."""
+    from bot.rules.conditions.base import FEATURES, Subject
+    from bot.rules.conditions.lines import count_lines
+    from bot.rules.context import EvalContext
+    from tests.factories import T0
+
+    subject = Subject(message(text), EvalContext(now=T0))
+    lines = text.count("\n") + 1 if text else 0
+    assert count_lines(subject) == FEATURES["lines"](subject) == lines
+    assert FEATURES["mention_marks"](subject) == text.count("@")
+    mentioned = Subject(message(text, mentions=("1", "2"), mass_mention=True), EvalContext(now=T0))
+    assert FEATURES["mention_marks"](mentioned) == text.count("@") + 3
