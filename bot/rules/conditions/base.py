@@ -185,9 +185,11 @@ def _same_text(subject: Subject) -> int:
 
 def _symbols(subject: Subject) -> int:
     """At most this many emoji: none in plain text (ASCII, Vietnamese letters) without a ``<``."""
-    nt = subject.nt
     text = subject.message.text
-    return 0 if nt.plain and "<" not in text else len(text)
+    if "<" in text:
+        return len(text)
+    # ASCII text has no emoji (all at or above U+2300) without a "<": known without normalizing.
+    return 0 if text.isascii() or subject.nt.plain else len(text)
 
 
 def _attachment_count(subject: Subject) -> int:
