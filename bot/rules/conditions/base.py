@@ -19,7 +19,9 @@ from bot.rules.textindex import WordEntry, WordHit
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """Why a condition holds: its key, the span in the normalized text (if textual), what matched."""
+    """Why a condition holds: its key, the span in the normalized text (if textual), what matched.
+
+    Always truthy: ``any`` chains its children's matchers with ``or``."""
 
     condition: str
     span: tuple[int, int] | None = None
