@@ -150,3 +150,33 @@ def test_line_and_mention_counts_as_written_plainly(text: str) -> None:
     assert FEATURES["mention_marks"](subject) == text.count("@")
     mentioned = Subject(message(text, mentions=("1", "2"), mass_mention=True), EvalContext(now=T0))
     assert FEATURES["mention_marks"](mentioned) == text.count("@") + 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", " ", "!", "đ", "😂"]), st.integers(1, 40)), max_size=8
+    ),
+    st.integers(2, 30),
+)
+def test_repeated_gate_is_reached_by_every_run(runs: list[tuple[str, int]], n: int) -> None:
+    """The feature that gates ``repeated`` reaches ``at_least`` whenever the condition holds."""
+    import re
+
+    from bot.rules.conditions import CompileContext
+    from bot.rules.conditions.base import FEATURES, Subject
+    from bot.rules.conditions.params import AtLeast
+    from bot.rules.conditions.repeated import CONDITION
+    from bot.rules.context import EvalContext
+    from tests.factories import T0
+
+    text = "".join(c * k for c, k in runs)
+    compiled = CONDITION.compile(AtLeast(at_least=n), {}, CompileContext())
+    assert compiled.needs is not None
+    ((feature, minimum),) = compiled.needs
+    subject = Subject(message(text), EvalContext(now=T0))
+    holds = re.search("(.)\\1{" + str(n - 1) + ",}", text, re.S) is not None
+    assert (compiled.matcher(subject) is not None) is holds
+    if holds:
+        assert FEATURES[feature](subject) >= minimum
+    assert FEATURES[feature](subject) <= len(text)
