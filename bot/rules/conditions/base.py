@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -214,25 +213,13 @@ FEATURES: dict[str, Feature] = {
     "scored": _scored,
 }
 
-_MICROSECOND = timedelta(microseconds=1)
 
+def parameter_feature(name: str, feature: Feature) -> str:
+    """Add ``feature`` to FEATURES under ``name`` unless one is there; return the name.
 
-def member_messages_within(within: timedelta) -> str:
-    """The name of the feature "the member's messages in the last ``within`` (by the messages' own
-    timestamps), this one included", added to FEATURES on first use: one a window length.
-
-    A feature of a rule's own window, not of the history's longest: most members in a busy
-    channel have several messages in the history, few have ``rate``'s count in its window."""
-    name = f"member_messages_within_{within // _MICROSECOND}us"
-    if name not in FEATURES:
-
-        def feature(subject: Subject) -> int:
-            history = subject.ctx.history
-            if history is None:
-                return 0
-            return history.count_since(subject.member_key, subject.message.timestamp - within)
-
-        FEATURES[name] = feature
+    For a feature of a condition's own parameters (its window, its run length): one for each value
+    in the loaded rules, shared by the conditions with that value."""
+    FEATURES.setdefault(name, feature)
     return name
 
 

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from bot.rules.conditions.base import (
@@ -23,9 +24,27 @@ from bot.rules.conditions.base import (
     Condition,
     Match,
     Subject,
-    member_messages_within,
+    parameter_feature,
 )
 from bot.rules.conditions.params import Window
+
+
+def member_messages_within(within: timedelta) -> str:
+    """The name of the feature "the member's messages in the last ``within`` (by the messages' own
+    timestamps), this one included".
+
+    A gate of the rule's own window, not the history's size: most members in a busy channel have
+    several messages in the history, few have ``rate``'s count in its window."""
+
+    def feature(subject: Subject) -> int:
+        history = subject.ctx.history
+        if history is None:
+            return 0
+        return history.count_since(subject.member_key, subject.message.timestamp - within)
+
+    return parameter_feature(
+        f"member_messages_within_{within // timedelta(microseconds=1)}us", feature
+    )
 
 
 def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:

@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.rules.conditions.base import (
-    FEATURES,
     CompileContext,
     Compiled,
     Condition,
     Match,
     Subject,
+    parameter_feature,
 )
 from bot.rules.conditions.params import AtLeast
 
@@ -53,20 +53,18 @@ def _stretch_found(text: str, step: int) -> bool:
 
 def _run_feature(step: int) -> str:
     """The name of the feature "at most this long a run" by the sample test every ``step``
-    characters (added to FEATURES on first use): below ``2 * step`` unless the test finds a
-    stretch. A gate of its own, not the message's length: long messages are common, runs are not,
-    and most messages then have no rule to evaluate at all."""
-    name = f"run_sampled_every_{step}"
-    if name not in FEATURES:
+    characters: below ``2 * step`` unless the test finds a stretch.
 
-        def feature(subject: Subject) -> int:
-            text = subject.message.text
-            if len(text) < 2 * step or not _stretch_found(text, step):
-                return min(len(text), 2 * step - 1)
-            return len(text)
+    A gate of its own, not the message's length: long messages are common, runs are not, and most
+    messages then have no rule to evaluate at all."""
 
-        FEATURES[name] = feature
-    return name
+    def feature(subject: Subject) -> int:
+        text = subject.message.text
+        if len(text) < 2 * step or not _stretch_found(text, step):
+            return min(len(text), 2 * step - 1)
+        return len(text)
+
+    return parameter_feature(f"run_sampled_every_{step}", feature)
 
 
 def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:

@@ -104,7 +104,8 @@ def test_rate_feature_is_the_count_rate_checks() -> None:
     from hypothesis import strategies as st
 
     from bot.rules import EvalContext
-    from bot.rules.conditions.base import FEATURES, Subject, member_messages_within
+    from bot.rules.conditions.base import FEATURES, Subject
+    from bot.rules.conditions.rate import member_messages_within
     from bot.rules.history import History
 
     @settings(max_examples=200, deadline=None)
