@@ -45,7 +45,9 @@ def _stretch_found(text: str, step: int) -> bool:
     while pair is not None:
         at = pair.start()
         start = at * step
-        if text.count(text[start], start, start + step + 1) > step:  # counted in place
+        char = text[start]
+        # The middle first: it rules out most chance pairs without counting the stretch.
+        if text[start + step // 2] == char and text.count(char, start, start + step + 1) > step:
             return True
         pair = _PAIR.search(sample, at + 1)
     return False
