@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.events import Message
+from bot.rules.conditions.casing import ASCII_UPPER, count_ascii, count_capitals
 from bot.rules.context import EvalContext
 from bot.rules.linkscan import Placed, Scanned, scan_placed
 from bot.rules.normalize import NormalizedText, TextView, has_link_marks, normalize
@@ -18,7 +19,9 @@ from bot.rules.textindex import WordEntry, WordHit
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """Why a condition holds: its key, the span in the normalized text (if textual), what matched."""
+    """Why a condition holds: its key, the span in the normalized text (if textual), what matched.
+
+    Always truthy: ``any`` chains its children's matchers with ``or``."""
 
     condition: str
     span: tuple[int, int] | None = None
@@ -138,34 +141,36 @@ def _chars(subject: Subject) -> int:
 
 def _lines(subject: Subject) -> int:
     text = subject.message.text
-    return text.count("\n") + 1 if text else 0
+    if "\n" not in text:  # a C-level search, ten times cheaper than counting on non-ASCII text
+        return 1 if text else 0
+    return text.count("\n") + 1
 
 
 def _capitals(subject: Subject) -> int:
-    """At most this many capital letters: none in a lowercase text, else its length."""
+    """The capitals ``caps`` counts first (in the text normalization covers): exact, so only
+    shouting reaches a ``caps`` minimum, not every message with a capital."""
     text = subject.message.text
+    if text.isascii():
+        # Counted on the whole text (a bound of its first MAX_CHARS): one C-level translate.
+        return count_ascii(text.encode("ascii"), ASCII_UPPER)
     nt = subject.nt
     if nt.plain and nt.regex_text == text:
         # Plain text that lowercasing leaves unchanged has no capital: one comparison of the text
         # normalization already lowercased, not a test per character.
         return 0
-    return 0 if text.islower() else len(text)
+    return count_capitals(nt.source)
 
 
 def _mention_marks(subject: Subject) -> int:
     """Platform mentions, ``@`` signs and the mass-mention flag: each mention needs one."""
     m = subject.message
-    return len(m.mentions) + m.text.count("@") + m.mass_mention
+    text = m.text
+    # Most messages have no "@": one search, not a count.
+    return len(m.mentions) + (text.count("@") if "@" in text else 0) + m.mass_mention
 
 
 def _link_hint(subject: Subject) -> int:
     return 1 if subject.nt.may_have_link else 0
-
-
-def _member_messages(subject: Subject) -> int:
-    """The member's messages in the history window, this one included."""
-    history = subject.ctx.history
-    return 0 if history is None else history.size(subject.member_key)
 
 
 def _same_text(subject: Subject) -> int:
@@ -176,9 +181,11 @@ def _same_text(subject: Subject) -> int:
 
 def _symbols(subject: Subject) -> int:
     """At most this many emoji: none in plain text (ASCII, Vietnamese letters) without a ``<``."""
-    nt = subject.nt
     text = subject.message.text
-    return 0 if nt.plain and "<" not in text else len(text)
+    if "<" in text:
+        return len(text)
+    # ASCII text has no emoji (all at or above U+2300) without a "<": known without normalizing.
+    return 0 if text.isascii() or subject.nt.plain else len(text)
 
 
 def _attachment_count(subject: Subject) -> int:
@@ -195,12 +202,21 @@ FEATURES: dict[str, Feature] = {
     "capitals": _capitals,
     "mention_marks": _mention_marks,
     "link_hint": _link_hint,
-    "member_messages": _member_messages,
     "same_text": _same_text,
     "symbols": _symbols,
     "attachments": _attachment_count,
     "scored": _scored,
 }
+
+
+def parameter_feature(name: str, feature: Feature) -> str:
+    """Add ``feature`` to FEATURES under ``name`` unless one is there; return the name.
+
+    For a feature of a condition's own parameters (its window, its run length): one for each value
+    in the loaded rules, shared by the conditions with that value."""
+    FEATURES.setdefault(name, feature)
+    return name
+
 
 # Alternatives ``(feature, minimum)``: the condition can hold only if some feature reaches its
 # minimum. Necessary, never sufficient: the matcher still decides.

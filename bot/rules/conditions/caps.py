@@ -13,12 +13,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field
 
+from bot.rules.conditions import casing
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.casing import caps_share, count_capitals
 from bot.rules.conditions.params import Share, Strict
 
 
@@ -29,40 +32,21 @@ class CapsParams(Strict):
     min_length: int = Field(default=12, ge=1, strict=True)
 
 
-_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
-_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
-
-
-def _count(text: str, ascii_letters: bytes, test: Callable[[str], bool]) -> int:
-    # ASCII text (most chat): one C-level pass that deletes the letters, not a call per character.
-    if text.isascii():
-        b = text.encode("ascii")
-        return len(b) - len(b.translate(None, ascii_letters))
-    return sum(map(test, text))
-
-
-def count_capitals(text: str) -> int:
-    """Characters of ``text`` that are capitals (``str.isupper``)."""
-    return _count(text, _ASCII_UPPER, str.isupper)
-
-
-def caps_share(text: str) -> tuple[int, float]:
-    """Number of cased letters and the share of them that are capitals."""
-    upper = count_capitals(text)
-    letters = upper + _count(text, _ASCII_LOWER, str.islower)
-    return letters, (upper / letters if letters else 0.0)
-
-
 def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
-    fewest_capitals = params.at_least * params.min_length
+    # A match needs at least at_least * min_length capitals; counts are whole, so the ceiling.
+    fewest_capitals = math.ceil(params.at_least * params.min_length)
+    casing.prepare()
 
     def matcher(subject: Subject) -> Match | None:
         text = subject.nt.source  # the message, up to normalize.MAX_CHARS characters
-        # Cheap exits first: most messages are short or have few capitals, and a match needs at
-        # least at_least * min_length of them.
-        if len(text) < params.min_length or text.islower():
+        # Cheap exits first: most messages are short or have few capitals. A lowercase text has
+        # no capital, so with fewest_capitals >= 1 the count says what islower would.
+        if len(text) < params.min_length:
             return None
-        if count_capitals(text) < fewest_capitals:
+        if fewest_capitals:
+            if count_capitals(text) < fewest_capitals:
+                return None
+        elif text.islower():
             return None
         letters, share = caps_share(subject.nt.nfkc)
         if letters >= params.min_length and share >= params.at_least:
@@ -70,10 +54,13 @@ def _compile(params: CapsParams, modifiers: Mapping[str, Any], cc: CompileContex
         return None
 
     if fewest_capitals > 0:
-        return Compiled(matcher, needs=(("capitals", params.min_length),))
+        # The ``capitals`` feature is the count of capitals the matcher starts with.
+        return Compiled(matcher, needs=(("capitals", fewest_capitals),))
     return Compiled(matcher, needs=(("chars", params.min_length),))
 
 
 CONDITION = Condition(
     key="caps", params=CapsParams, compile=_compile, summary="share of capital letters"
 )
+
+__all__ = ["CONDITION", "caps_share", "count_capitals"]

@@ -18,7 +18,6 @@ from typing import Any
 
 from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
 from bot.rules.conditions.params import Window
-from bot.rules.conditions.rate import member_key
 
 
 def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
@@ -28,7 +27,7 @@ def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -
         if history is None or not key:
             return None
         since = subject.message.timestamp - params.within
-        count = history.count_same_since(member_key(subject), key, since)
+        count = history.count_same_since(subject.member_key, key, since)
         if count >= params.messages:
             return Match("duplicates", (0, len(subject.nt.text)), f"{count} times")
         return None

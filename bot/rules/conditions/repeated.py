@@ -17,10 +17,56 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.rules.conditions.base import CompileContext, Compiled, Condition, Match, Subject
+from bot.rules.conditions.base import (
+    CompileContext,
+    Compiled,
+    Condition,
+    Match,
+    Subject,
+    parameter_feature,
+)
 from bot.rules.conditions.params import AtLeast
 
-_PAIR = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character equal to the next (overlapping)
+# A character equal to the next; searched again from the next one for overlapping pairs (a
+# lookahead instead costs a third more a character).
+_PAIR = re.compile(r"(.)\1", re.DOTALL)
+
+
+def _stretch_found(text: str, step: int) -> bool:
+    """Whether two neighbouring characters of ``text[::step]`` are equal and the stretch of
+    ``text`` between them is that one character: true of every text with a run of ``2 * step``.
+
+    Such a run covers two neighbouring positions that are multiples of step and everything
+    between them. Chat has equal neighbours in the sample often (two spaces), a one-character
+    stretch almost never, so this rules out nearly every message with a slice and one search.
+    """
+    sample = text[::step]
+    pair = _PAIR.search(sample)  # not finditer: most samples have no pair at all
+    while pair is not None:
+        at = pair.start()
+        start = at * step
+        char = text[start]
+        # The middle first: it rules out most chance pairs without counting the stretch.
+        if text[start + step // 2] == char and text.count(char, start, start + step + 1) > step:
+            return True
+        pair = _PAIR.search(sample, at + 1)
+    return False
+
+
+def _run_feature(step: int) -> str:
+    """The name of the feature "at most this long a run" by the sample test every ``step``
+    characters: below ``2 * step`` unless the test finds a stretch.
+
+    A gate of its own, not the message's length: long messages are common, runs are not, and most
+    messages then have no rule to evaluate at all."""
+
+    def feature(subject: Subject) -> int:
+        text = subject.message.text
+        if len(text) < 2 * step or not _stretch_found(text, step):
+            return min(len(text), 2 * step - 1)
+        return len(text)
+
+    return parameter_feature(f"run_sampled_every_{step}", feature)
 
 
 def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) -> Compiled:
@@ -34,27 +80,18 @@ def _compile(params: AtLeast, modifiers: Mapping[str, Any], cc: CompileContext) 
         text = subject.message.text
         if len(text) < n:
             return None
-        # A run of n >= 2*step characters covers two neighbouring positions that are multiples of
-        # step and everything between them: text[::step] has two equal neighbours, and the
-        # stretch of text between them is one character. Chat has equal neighbours often (two
-        # spaces), a one-character stretch almost never, so the full scan below is rare.
-        if step > 1:
-            sample = text[::step]
-            pair = _PAIR.search(sample)  # not finditer: most samples have no pair at all
-            while pair is not None:
-                at = pair.start()
-                stretch = text[at * step : at * step + step + 1]
-                if stretch.count(stretch[0]) == len(stretch):
-                    break
-                pair = _PAIR.search(sample, at + 1)
-            else:
-                return None
+        # The sample test first (see _stretch_found): the full scan below is rare.
+        if step > 1 and not _stretch_found(text, step):
+            return None
         found = run.search(text)
         if found is None:
             return None
         span = subject.nt.normalized_span(found.start(), found.end())
         return Match("repeated", span, found.group(0)[:40])
 
+    if step > 1:
+        # n >= 2 * step: the feature is below n whenever the sample test rules the text out.
+        return Compiled(matcher, needs=((_run_feature(step), n),))
     return Compiled(matcher, needs=(("chars", n),))
 
 

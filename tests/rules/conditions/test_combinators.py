@@ -41,3 +41,35 @@ def test_shadow_rule_recorded_not_acted_on(judge) -> None:  # type: ignore[no-un
 
 def test_disabled_rule_never_fires(judge) -> None:  # type: ignore[no-untyped-def]
     assert not judge({"words": ["spam"]}, enabled=False).fires("spam")
+
+
+def test_any_gives_the_first_childs_match_whatever_the_number_of_children() -> None:
+    """``any`` written out for two or three children answers as the loop over them does."""
+    from itertools import product
+
+    from bot.rules.conditions import _first_match
+    from bot.rules.conditions.base import Match, Matcher, Subject
+
+    assert Match("x") and Match("", None, "")  # truthy, even empty: ``or`` chains rely on it
+    subject = object()
+    calls: list[int] = []
+    for n in range(1, 6):
+        for outcomes in product([None, "a", "b"], repeat=n):
+            calls.clear()
+
+            def child(i: int, out: str | None) -> Matcher:
+                def matcher(s: Subject) -> Match | None:
+                    assert s is subject
+                    calls.append(i)
+                    return None if out is None else Match(out, None, str(i))
+
+                return matcher
+
+            got = _first_match([child(i, out) for i, out in enumerate(outcomes)])(subject)  # type: ignore[arg-type]
+            first = next((i for i, out in enumerate(outcomes) if out is not None), None)
+            if first is None:
+                assert got is None
+                assert calls == list(range(n))
+            else:
+                assert got == Match(outcomes[first], None, str(first))  # type: ignore[arg-type]
+                assert calls == list(range(first + 1))

@@ -133,3 +133,50 @@ def test_capitals_count_as_str_methods_do(text: str) -> None:
     assert caps_share(text) == (letters, upper / letters if letters else 0.0)
     ascii_text = text.encode("ascii", "ignore").decode()
     assert count_capitals(ascii_text) == sum(map(str.isupper, ascii_text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"a\n@ \r", "đ", "😂", "\u2028"]), max_size=30))
+def test_line_and_mention_counts_as_written_plainly(text: str) -> None:
+    """The counts that search before counting give what counting alone gives."""
+    from bot.rules.conditions.base import FEATURES, Subject
+    from bot.rules.conditions.lines import count_lines
+    from bot.rules.context import EvalContext
+    from tests.factories import T0
+
+    subject = Subject(message(text), EvalContext(now=T0))
+    lines = text.count("\n") + 1 if text else 0
+    assert count_lines(subject) == FEATURES["lines"](subject) == lines
+    assert FEATURES["mention_marks"](subject) == text.count("@")
+    mentioned = Subject(message(text, mentions=("1", "2"), mass_mention=True), EvalContext(now=T0))
+    assert FEATURES["mention_marks"](mentioned) == text.count("@") + 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", " ", "!", "đ", "😂"]), st.integers(1, 40)), max_size=8
+    ),
+    st.integers(2, 30),
+)
+def test_repeated_gate_is_reached_by_every_run(runs: list[tuple[str, int]], n: int) -> None:
+    """The feature that gates ``repeated`` reaches ``at_least`` whenever the condition holds."""
+    import re
+
+    from bot.rules.conditions import CompileContext
+    from bot.rules.conditions.base import FEATURES, Subject
+    from bot.rules.conditions.params import AtLeast
+    from bot.rules.conditions.repeated import CONDITION
+    from bot.rules.context import EvalContext
+    from tests.factories import T0
+
+    text = "".join(c * k for c, k in runs)
+    compiled = CONDITION.compile(AtLeast(at_least=n), {}, CompileContext())
+    assert compiled.needs is not None
+    ((feature, minimum),) = compiled.needs
+    subject = Subject(message(text), EvalContext(now=T0))
+    holds = re.search("(.)\\1{" + str(n - 1) + ",}", text, re.S) is not None
+    assert (compiled.matcher(subject) is not None) is holds
+    if holds:
+        assert FEATURES[feature](subject) >= minimum
+    assert FEATURES[feature](subject) <= len(text)

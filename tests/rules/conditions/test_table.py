@@ -6,7 +6,7 @@ from pathlib import Path
 import bot.rules.conditions as conditions
 from bot.rules.conditions import CONDITIONS
 
-SHARED = {"base", "params", "counts", "_template"}
+SHARED = {"base", "params", "counts", "casing", "_template"}
 
 
 def test_every_module_is_in_the_table() -> None:
