@@ -17,11 +17,13 @@ from bot.rules.textindex import WordEntry, WordIndex
 # has a word of two letters or more, not at a wildcard end, that is then a whole (squeezed) word of
 # the message: a chunk holding that word (the entry's *anchor*) is never called quiet. A one-letter
 # word squeezed from a longer run (``sss``) makes the chunk loud when it is one of the letters of
-# such an entry.
+# such an entry. An entry with a wildcard end whose other words are one letter each (``s m*``)
+# needs no two one-character words side by side (``s mango``): its letters are anchors as words.
 
 
 class Anchors(NamedTuple):
-    """The words that make a chunk loud: of two letters or more, and of one letter."""
+    """The words that make a chunk loud: any word squeezed to one of ``words``, and a word of two
+    characters or more squeezed to one of ``letters``."""
 
     words: frozenset[str]
     letters: frozenset[str]
@@ -45,6 +47,11 @@ def entry_anchors(entries: Iterable[WordEntry]) -> Anchors | None:
         anchor = Squeezed.squeeze(max(bounded, key=len))
         if len(anchor) > 1:
             words.add(anchor)
+        elif form.prefix_wild or form.suffix_wild:
+            # The word at a wildcard end may be a long one (``s m*`` in ``s mango``): no two
+            # one-character words need stand side by side, so each of these letters is an anchor
+            # as a word of any length, a one-letter word of its own included.
+            words.update(Squeezed.squeeze(w) for w in bounded)
         else:  # any of them may be the one squeezed from a run (``s mmm``): all are anchors
             letters.update(Squeezed.squeeze(w) for w in bounded)
     return Anchors(frozenset(words), frozenset(letters))

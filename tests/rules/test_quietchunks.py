@@ -91,3 +91,54 @@ def test_one_digit_words_side_by_side_matter_only_for_entries_with_a_digit() -> 
     index = WordIndex(entries)
     assert not QuietChunks(index, entries).no_hits(normalize("call 1 2 me"))
     assert index.search(normalize("call 1 2 me"))
+
+
+def test_a_wildcard_entry_of_one_letter_words_needs_no_two_single_words() -> None:
+    entries = [WordEntry("p", "s m*", "phrase"), WordEntry("p", "*x y", "phrase")]
+    assert entry_anchors(entries) == (frozenset({"s", "y"}), frozenset())
+    index = WordIndex(entries)
+    quiet = QuietChunks(index, entries)
+    for text in ("foo s mango", "ss mango", "box y there", "s", "what's up"):
+        assert index.search(normalize(text)) or text in ("s", "what's up")
+        assert not quiet.no_hits(normalize(text)), text
+
+
+# Entries and pieces that reach every path to a quiet proof: plain text, text fixed chunk by chunk
+# (leet, Vietnamese words folded), text that is not plain (emoji), split letters.
+MIXED_ENTRIES = [
+    *ENTRIES,
+    WordEntry("w", "s m*", "phrase"),
+    WordEntry("w", "*x y", "phrase"),
+    WordEntry("w", "cồn", "word"),
+    WordEntry("w", "shit", "word"),
+    WordEntry("w", "slut", "word", fuzzy=1),
+    WordEntry("w", "fuck", "word"),
+    WordEntry("w", "truye", "word"),
+    WordEntry("w", "con cá", "phrase"),
+    WordEntry("w", "ab", "word"),
+    WordEntry("w", "12", "word"),
+]
+MIXED_PIECES = [
+    *PIECES, "truyệ", "nguyễ", "cuố", "đ", "đ.ị.t", "d.i.t", "sh1t", "5hit", "s1ut", "slu7",
+    "h3ll0", "c0n-cá", "con-cá", "c0n", "con", "cồn", "cá", "😂", "😂😂", "x", "y", "xy", "a.b", "a b",
+    "1.2", "1 2", "f.u", "c.k", "ss", "mango", "box", "ṡhit", "ꜱ", "ĐỊT", "Truyệ", "Ngu", "l", "1ol",
+    "@cồn", "c'", "d'", "di~", "x\u0301", "e\u0301",
+]  # fmt: skip
+
+
+_MIXED = (WordIndex(MIXED_ENTRIES), QuietChunks(WordIndex(MIXED_ENTRIES), MIXED_ENTRIES))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(MIXED_PIECES), st.sampled_from(SEPARATORS)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_quiet_means_no_hit_on_mixed_text(parts: list[tuple[str, str]]) -> None:
+    index, quiet = _MIXED  # shared: chunks already known take the set-operation path
+    text = "".join(p + s for p, s in parts)
+    if quiet.no_hits(normalize(text)):
+        assert index.search(normalize(text)) == {}, text
