@@ -990,6 +990,9 @@ class NormalizedText:
     # hits, its RE2 set hits). A repeated text is searched once.
     memo: tuple[object, Any, Any] | None = None
     _words: TextView | None = None
+    # A text fixed chunk by chunk whose search reads each chunk as that chunk alone would be read
+    # (``_fixed_text``): its lowercase chunks and their tables, for ``word_chunks``.
+    _fixed: tuple[list[str], _ChunkTables] | None = None
 
     def __init__(
         self,
@@ -1123,14 +1126,24 @@ class NormalizedText:
         other (so no split-letter run joins letters across chunks, and no entry made of single
         characters such as ``s&m`` can match), else None. ``digit_pairs=False``: two one-digit
         words (``2-1``) do not count (when no such entry has a digit)."""
-        if self._chunks is None:
+        if self._chunks is not None:
+            chunks, tables = self._chunks
+            if tables.two_single_words(chunks) and _adjacent_singles(
+                self.text, digit_pairs=digit_pairs
+            ):
+                return None
+            return chunks
+        if self._fixed is None:
             return None
-        chunks, tables = self._chunks
-        if tables.two_single_words(chunks) and _adjacent_singles(
+        # A fixed text: its one-character words are counted on the lowercase chunks (leet and
+        # folding change letters one for one and never split a word, so that is never fewer),
+        # and its chunks are those of ``.text``, as the search reads them.
+        lower_chunks, tables = self._fixed
+        if tables.two_single_words(lower_chunks) and _adjacent_singles(
             self.text, digit_pairs=digit_pairs
         ):
             return None
-        return chunks
+        return self.text.split()
 
     def is_strict(self, start: int, end: int) -> bool:
         """Whether the word of ``.text`` at [start, end) is compared as written (see module doc)."""
@@ -1474,9 +1487,15 @@ def _fixed_text(text: str, lower: str, chunks: list[str], tables: _ChunkTables) 
         variant = _splice(
             lower, [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found]
         )
-    return NormalizedText(
+    nt = NormalizedText(
         text, _splice(lower, edits), None, variant, signals, has_vi, lower, None, None, None
     )
+    if variant is None and not (signals and has_vi):
+        # Each chunk of ``.text`` is searched as it would be alone: there is no leet variant
+        # (read from the unfixed chunks), and no word changed by leet (not strict in the text)
+        # stands in a text with strict words (where the chunk alone would make it strict).
+        nt._fixed = (chunks, tables)
+    return nt
 
 
 def _plain_text(

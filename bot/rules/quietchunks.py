@@ -101,6 +101,8 @@ class QuietChunks:
 
     def _is_quiet(self, chunk: str) -> bool:
         alone = normalize(chunk)
+        if alone.text != chunk:
+            return False  # normalized alone it is not what the message's search reads
         forms = alone.search_forms()
         anchors = self._anchors
         assert anchors is not None
