@@ -1122,24 +1122,26 @@ class NormalizedText:
         return " ".join(self.text.split())
 
     def word_chunks(self, *, digit_pairs: bool = True) -> list[str] | None:
-        """The whitespace chunks of a plain text with no two one-character words next to each
-        other (so no split-letter run joins letters across chunks, and no entry made of single
-        characters such as ``s&m`` can match), else None. ``digit_pairs=False``: two one-digit
-        words (``2-1``) do not count (when no such entry has a digit)."""
+        """The whitespace chunks of a plain text (or of one fixed chunk by chunk) where no two
+        one-character words of different chunks stand next to each other (so no split-letter
+        run joins letters across chunks, and no entry made of single characters such as ``s&m``
+        matches across chunks: what lies inside a chunk is found searching it alone), else None.
+        ``digit_pairs=False``: two one-digit words (``2-1``) do not count (when no such entry has
+        a digit)."""
         if self._chunks is not None:
             chunks, tables = self._chunks
-            if tables.two_single_words(chunks) and _adjacent_singles(
+            if tables.singles_meet(chunks) and _adjacent_singles(
                 self.text, digit_pairs=digit_pairs
             ):
                 return None
             return chunks
         if self._fixed is None:
             return None
-        # A fixed text: its one-character words are counted on the lowercase chunks (leet and
-        # folding change letters one for one and never split a word, so that is never fewer),
-        # and its chunks are those of ``.text``, as the search reads them.
+        # A fixed text: where one-character words stand is read from the lowercase chunks (leet
+        # and folding change letters one for one and never split a word, so a one-character word
+        # of ``.text`` is one there too), and its chunks are those of ``.text``, as searched.
         lower_chunks, tables = self._fixed
-        if tables.two_single_words(lower_chunks) and _adjacent_singles(
+        if tables.singles_meet(lower_chunks) and _adjacent_singles(
             self.text, digit_pairs=digit_pairs
         ):
             return None
@@ -1295,10 +1297,12 @@ class _ChunkTables:
         "fixes",
         "gated",
         "kept",
+        "leading",
         "ordinary",
         "seen",
         "singles",
         "squeezed",
+        "trailing",
         "with_singles",
     )
 
@@ -1314,6 +1318,10 @@ class _ChunkTables:
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
         self.with_singles: set[str] = set()  # the chunks with at least one (most have none)
+        # Its last search word is one character long (``a``, ``what's``, ``2-1``); its first one
+        # is, or it has none (``-`` lets the words on either side meet).
+        self.trailing: set[str] = set()
+        self.leading: set[str] = set()
 
     def two_single_words(self, chunks: list[str]) -> bool:
         """Whether these chunks hold two one-character search words or more. One set operation:
@@ -1323,6 +1331,23 @@ class _ChunkTables:
             return bool(found)
         (chunk,) = found
         return self.singles[chunk] * chunks.count(chunk) >= 2
+
+    def singles_meet(self, chunks: list[str]) -> bool:
+        """Whether a chunk ending in a one-character search word is followed by one starting
+        with one (or by one with no search word): the only way two one-character words of
+        different chunks stand side by side. Most chunks end in a longer word."""
+        found = self.trailing.intersection(chunks)
+        if not found:
+            return False
+        leading = self.leading
+        last = len(chunks) - 1
+        for chunk in found:
+            i = -1
+            for _ in range(chunks.count(chunk)):
+                i = chunks.index(chunk, i + 1)
+                if i < last and chunks[i + 1] in leading:
+                    return True
+        return False
 
 
 _CHUNK_TABLES = _ChunkTables()
@@ -1374,6 +1399,10 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
+        if words and len(words[-1]) == 1:
+            tables.trailing.add(chunk)
+        if not words or len(words[0]) == 1:
+            tables.leading.add(chunk)
         if (
             fix.special
             or fix.primary != chunk

@@ -12,8 +12,9 @@ from bot.rules.textindex import WordEntry, WordIndex
 # automaton key has no inner space, and chunk edges are word boundaries), so searching a chunk on
 # its own finds every hit the message has in it, and more (a message typed with diacritics only
 # removes hits). Two things join letters across chunks. A split-letter run, and a multi-word entry
-# made of one-letter words (``s&m``), need two one-character words next to each other:
-# ``NormalizedText.word_chunks`` says None when the message has them. Any other multi-word entry
+# made of one-letter words (``s&m``), need two one-character words of different chunks next to
+# each other: ``NormalizedText.word_chunks`` says None when the message has them (inside one
+# chunk, searching the chunk alone finds them: ``2-1``, ``đ.ị.t``). Any other multi-word entry
 # has a word of two letters or more, not at a wildcard end, that is then a whole (squeezed) word of
 # the message: a chunk holding that word (the entry's *anchor*) is never called quiet. A one-letter
 # word squeezed from a longer run (``sss``) makes the chunk loud when it is one of the letters of

@@ -449,6 +449,10 @@ def _pipeline_before_chunk_fixes(text: str, tables: Any) -> NormalizedText:
             tables.singles[chunk] = list(map(len, words)).count(1)
             if tables.singles[chunk]:
                 tables.with_singles.add(chunk)
+            if words and len(words[-1]) == 1:
+                tables.trailing.add(chunk)
+            if not words or len(words[0]) == 1:
+                tables.leading.add(chunk)
             tables.seen.add(chunk)
         variant = None
         plain = True
