@@ -1147,6 +1147,23 @@ class NormalizedText:
             return None
         return self.text.split()
 
+    def run_is_strict(self, start: int, end: int) -> bool:
+        """``is_strict`` of the letter run at [start, end) of ``.text``, classifying that one
+        word only (``is_strict`` classifies every word of the text on first use). A span that is
+        part of a longer run (a wildcard hit: ``coin`` in ``bitcoin``) asks ``is_strict``."""
+        if not self._has_vi:
+            return False
+        text = self.text
+        if (start > 0 and _LETTER_RUN.match(text, start - 1, start) is not None) or (
+            end < len(text) and _LETTER_RUN.match(text, end, end + 1) is not None
+        ):
+            return self.is_strict(start, end)
+        signals = self._signals
+        k = bisect_left(signals, start)
+        if k < len(signals) and signals[k] < end:
+            return False  # changed by leet: not as typed
+        return is_syllable(text[start:end])
+
     def is_strict(self, start: int, end: int) -> bool:
         """Whether the word of ``.text`` at [start, end) is compared as written (see module doc)."""
         if not self._has_vi:

@@ -591,3 +591,35 @@ def test_joined_runs_from_cached_runs_equal_the_direct_ones(text: str) -> None:
     folded = b.translate(n._B_SEARCH).decode("latin-1")
     cls = b.translate(n._B_CLASS_SPLIT)
     assert n._joined_runs(folded, cls) == _joined_runs_before(folded, cls)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["con", "cá", "c0n", "cồn", "ngủ", "ngu", "truyệ", "bitcoin", "h3ll0", "đ.ị.t", "1ol",
+             "việt", "vi3t", "😂", " ", "-", "a1b", "ĐỊT", "x\u0301", "người", "n9uoi", "²"]
+        ),  # fmt: skip
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_run_is_strict_is_is_strict(pieces: list[str]) -> None:
+    """The one-word strict check gives what ``is_strict`` gives, on whole letter runs and on
+    parts of them (a wildcard hit)."""
+    import re
+
+    text = " ".join(pieces)
+    for fresh in (normalize(text), n_pipeline(text)):
+        for m in re.finditer(r"[^\W\d_]+", fresh.text):
+            a, b = m.span()
+            spans = [(a, b), (a + 1, b), (a, b - 1)] if b - a > 1 else [(a, b)]
+            for s, e in spans:
+                assert fresh.run_is_strict(s, e) == n_pipeline(text).is_strict(s, e), (text, s, e)
+
+
+def n_pipeline(text: str) -> NormalizedText:
+    """A fresh ``NormalizedText`` (``normalize`` may hand back one already asked)."""
+    from bot.rules.normalize import _words_pipeline
+
+    return _words_pipeline(text)
