@@ -593,17 +593,14 @@ def test_joined_runs_from_cached_runs_equal_the_direct_ones(text: str) -> None:
     assert n._joined_runs(folded, cls) == _joined_runs_before(folded, cls)
 
 
+_STRICT_PIECES = [
+    "con", "cá", "c0n", "cồn", "ngủ", "ngu", "truyệ", "bitcoin", "h3ll0", "đ.ị.t", "1ol",
+    "việt", "vi3t", "😂", " ", "-", "a1b", "ĐỊT", "x\u0301", "người", "n9uoi", "²",
+]  # fmt: skip
+
+
 @settings(max_examples=500, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            ["con", "cá", "c0n", "cồn", "ngủ", "ngu", "truyệ", "bitcoin", "h3ll0", "đ.ị.t", "1ol",
-             "việt", "vi3t", "😂", " ", "-", "a1b", "ĐỊT", "x\u0301", "người", "n9uoi", "²"]
-        ),  # fmt: skip
-        min_size=1,
-        max_size=8,
-    )
-)
+@given(st.lists(st.sampled_from(_STRICT_PIECES), min_size=1, max_size=8))
 def test_run_is_strict_is_is_strict(pieces: list[str]) -> None:
     """The one-word strict check gives what ``is_strict`` gives, on whole letter runs and on
     parts of them (a wildcard hit)."""
