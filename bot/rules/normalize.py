@@ -250,7 +250,10 @@ _B_CLASS_SPLIT = _byte_table(
 )
 # Any split-letter run at all (as ``_SPLIT_RUN``, in RE2 as below).
 _SPLIT_PRE = _search_set(rb"(?:^|[ .])a[ .]{1,3}a(?:[ .]|$)")
-_SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
+# Searched in a space and the class bytes (``" " + cls``): a run is ``(?<!a)a(?:[ .]{1,3}a(?!a))+``,
+# spelled with the separator before it so that ``re`` looks for that character first instead of
+# trying the lookbehind at every byte (a third less time); group 1 is the run.
+_SPLIT_RUN = re.compile(rb"[ .](a(?:[ .]{1,3}a(?!a))+)")
 # Two one-character words next to each other, any gap: letters "a", digits "9" (the second
 # pattern asks for a letter among them: a split-letter run of digits only joins no word).
 _B_CLASS_SINGLES = _byte_table(
@@ -1240,8 +1243,8 @@ _MAX_JOINED = 40
 
 def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
     out: list[tuple[str, tuple[int, ...]]] = []
-    for m in _SPLIT_RUN.finditer(cls):
-        a, b = m.span()
+    for m in _SPLIT_RUN.finditer(b" " + cls):
+        a, b = m.start(1) - 1, m.end(1) - 1
         if b - a > _MAX_JOINED * 4:
             continue  # no word is that long: a wall of single letters is not an evasion
         for word, positions in _run_words(folded[a:b], cls[a:b]):

@@ -1,5 +1,6 @@
 """Normalization: the views, their span maps, and the evasions they see through."""
 
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -540,12 +541,24 @@ def test_cluster_pass_by_stretches_equals_the_whole_translation(text: str) -> No
         assert n._cluster_pass(long, fn, tables) == n._cluster_pass_whole(long, fn, tables)
 
 
+_SPLIT_RUN_LOOKBEHIND = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")  # ``_SPLIT_RUN`` as it was
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b" ", b"."]), max_size=30).map(b"".join))
+def test_split_runs_after_a_separator_are_the_lookbehind_runs(cls: bytes) -> None:
+    from bot.rules.normalize import _SPLIT_RUN
+
+    new = [(m.start(1) - 1, m.end(1) - 1) for m in _SPLIT_RUN.finditer(b" " + cls)]
+    assert new == [m.span() for m in _SPLIT_RUN_LOOKBEHIND.finditer(cls)]
+
+
 def _joined_runs_before(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
     """``_joined_runs`` as it was before its runs were cached (``_run_words``)."""
-    from bot.rules.normalize import _MAX_JOINED, _SPLIT_RUN, _apply_leet
+    from bot.rules.normalize import _MAX_JOINED, _apply_leet
 
     out: list[tuple[str, tuple[int, ...]]] = []
-    for m in _SPLIT_RUN.finditer(cls):
+    for m in _SPLIT_RUN_LOOKBEHIND.finditer(cls):
         a, b = m.span()
         if b - a > _MAX_JOINED * 4:
             continue
@@ -604,8 +617,6 @@ _STRICT_PIECES = [
 def test_run_is_strict_is_is_strict(pieces: list[str]) -> None:
     """The one-word strict check gives what ``is_strict`` gives, on whole letter runs and on
     parts of them (a wildcard hit)."""
-    import re
-
     text = " ".join(pieces)
     for fresh in (normalize(text), n_pipeline(text)):
         for m in re.finditer(r"[^\W\d_]+", fresh.text):
