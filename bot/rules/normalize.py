@@ -1222,17 +1222,17 @@ _MAX_SQUEEZED_WORDS = 200_000
 def squeeze_words(words: list[str]) -> tuple[str, list[str]]:
     """``Squeezed(" " + " ".join(words) + " ").s`` and its words, with squeezing cached per word."""
     cache = _SQUEEZED_WORDS
-    if not all(map(cache.__contains__, words)):
+    try:  # the usual case: every word known, one pass
+        out = list(map(cache.__getitem__, words))
+    except KeyError:
         missing = set(words).difference(cache)
         if len(cache) + len(missing) > _MAX_SQUEEZED_WORDS:
             cache.clear()
             missing = set(words)
         for w in missing:
             cache[w] = Squeezed.squeeze(w)
-    try:
-        out = list(map(cache.__getitem__, words))
-    except KeyError:  # another thread emptied the cache meanwhile
-        out = [Squeezed.squeeze(w) for w in words]
+        # Not read back from the cache: another thread may empty it meanwhile.
+        out = [cache.get(w) or Squeezed.squeeze(w) for w in words]
     if not out:
         return " ", out
     return " " + " ".join(out) + " ", out
