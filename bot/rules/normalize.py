@@ -1125,12 +1125,12 @@ class NormalizedText:
         return " ".join(self.text.split())
 
     def word_chunks(self, *, digit_pairs: bool = True) -> list[str] | None:
-        """The whitespace chunks of a plain text (or of one fixed chunk by chunk) where no two
-        one-character words of different chunks stand next to each other (so no split-letter
-        run joins letters across chunks, and no entry made of single characters such as ``s&m``
-        matches across chunks: what lies inside a chunk is found searching it alone), else None.
-        ``digit_pairs=False``: two one-digit words (``2-1``) do not count (when no such entry has
-        a digit)."""
+        """The whitespace chunks of ``.text`` when each is searched as it would be alone (see
+        ``_fixed_text`` and ``_other_chunks``) and no two one-character words of different
+        chunks stand next to each other (so no split-letter run joins letters across chunks,
+        and no entry made of single characters such as ``s&m`` matches across them: what lies
+        inside a chunk is found searching it alone), else None. ``digit_pairs=False``: two
+        one-digit words (``2-1``) do not count (when no such entry has a digit)."""
         if self._chunks is not None:
             chunks, tables = self._chunks
             if tables.singles_meet(chunks) and _adjacent_singles(
@@ -1139,7 +1139,7 @@ class NormalizedText:
                 return None
             return chunks
         if self._fixed is None:
-            return None
+            return self._other_chunks(digit_pairs)
         # A fixed text: where one-character words stand is read from the lowercase chunks (leet
         # and folding change letters one for one and never split a word, so a one-character word
         # of ``.text`` is one there too), and its chunks are those of ``.text``, as searched.
@@ -1147,6 +1147,19 @@ class NormalizedText:
         if tables.singles_meet(lower_chunks) and _adjacent_singles(
             self.text, digit_pairs=digit_pairs
         ):
+            return None
+        return self.text.split()
+
+    def _other_chunks(self, digit_pairs: bool) -> list[str] | None:
+        """``word_chunks`` of a text that is not plain (emoji, look-alikes, marks), from its
+        whole text (no chunk tables): its chunks are searched as each would be alone when it has
+        no leet variant (read from the text before leet) and no word changed by normalization
+        (not strict in the text) stands in a text with strict words."""
+        if self._variant is not None or (self._signals and self._has_vi):
+            return None
+        b = self._bytes if self._bytes is not None else _to_bytes(self.text)
+        pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
+        if pattern.Match(b.translate(_B_CLASS_SINGLES)) is not None:
             return None
         return self.text.split()
 

@@ -126,7 +126,8 @@ MIXED_PIECES = [
     *PIECES, "truyệ", "nguyễ", "cuố", "đ", "đ.ị.t", "d.i.t", "sh1t", "5hit", "s1ut", "slu7",
     "h3ll0", "c0n-cá", "con-cá", "c0n", "con", "cồn", "cá", "😂", "😂😂", "x", "y", "xy", "a.b", "a b",
     "1.2", "1 2", "f.u", "c.k", "ss", "mango", "box", "ṡhit", "ꜱ", "ĐỊT", "Truyệ", "Ngu", "l", "1ol",
-    "@cồn", "c'", "d'", "di~", "x\u0301", "e\u0301",
+    "@cồn", "c'", "d'", "di~", "x\u0301", "e\u0301", "ｈｅｌｌｏ", "s😂m", "a\u0336ss", "co\u0300n",
+    "😂a", "ｓ", "sh\u200bit", "①",
 ]  # fmt: skip
 
 
