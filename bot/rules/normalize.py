@@ -252,7 +252,10 @@ _B_CLASS_SPLIT = _byte_table(
 )
 # Any split-letter run at all (as ``_SPLIT_RUN``, in RE2 as below).
 _SPLIT_PRE = _search_set(rb"(?:^|[ .])a[ .]{1,3}a(?:[ .]|$)")
-_SPLIT_RUN = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")
+# Searched in a space and the class bytes (``" " + cls``): a run is ``(?<!a)a(?:[ .]{1,3}a(?!a))+``,
+# spelled with the separator before it so that ``re`` looks for that character first instead of
+# trying the lookbehind at every byte (a third less time); group 1 is the run.
+_SPLIT_RUN = re.compile(rb"[ .](a(?:[ .]{1,3}a(?!a))+)")
 # Two one-character words next to each other, any gap: letters "a", digits "9" (the second
 # pattern asks for a letter among them: a split-letter run of digits only joins no word).
 _B_CLASS_SINGLES = _byte_table(
@@ -992,6 +995,9 @@ class NormalizedText:
     # hits, its RE2 set hits). A repeated text is searched once.
     memo: tuple[object, Any, Any] | None = None
     _words: TextView | None = None
+    # A text fixed chunk by chunk whose search reads each chunk as that chunk alone would be read
+    # (``_fixed_text``): its lowercase chunks and their tables, for ``word_chunks``.
+    _fixed: tuple[list[str], _ChunkTables] | None = None
 
     def __init__(
         self,
@@ -1125,18 +1131,60 @@ class NormalizedText:
         return " ".join(self.text.split())
 
     def word_chunks(self, *, digit_pairs: bool = True) -> list[str] | None:
-        """The whitespace chunks of a plain text with no two one-character words next to each
-        other (so no split-letter run joins letters across chunks, and no entry made of single
-        characters such as ``s&m`` can match), else None. ``digit_pairs=False``: two one-digit
-        words (``2-1``) do not count (when no such entry has a digit)."""
-        if self._chunks is None:
-            return None
-        chunks, tables = self._chunks
-        if tables.two_single_words(chunks) and _adjacent_singles(
+        """The whitespace chunks of ``.text`` when each is searched as it would be alone (see
+        ``_fixed_text`` and ``_other_chunks``) and no two one-character words of different
+        chunks stand next to each other (so no split-letter run joins letters across chunks,
+        and no entry made of single characters such as ``s&m`` matches across them: what lies
+        inside a chunk is found searching it alone), else None. ``digit_pairs=False``: two
+        one-digit words (``2-1``) do not count (when no such entry has a digit)."""
+        if self._chunks is not None:
+            chunks, tables = self._chunks
+            if tables.singles_meet(chunks) and _adjacent_singles(
+                self.text, digit_pairs=digit_pairs
+            ):
+                return None
+            return chunks
+        if self._fixed is None:
+            return self._other_chunks(digit_pairs)
+        # A fixed text: where one-character words stand is read from the lowercase chunks (leet
+        # and folding change letters one for one and never split a word, so a one-character word
+        # of ``.text`` is one there too), and its chunks are those of ``.text``, as searched.
+        lower_chunks, tables = self._fixed
+        if tables.singles_meet(lower_chunks) and _adjacent_singles(
             self.text, digit_pairs=digit_pairs
         ):
             return None
-        return chunks
+        return self.text.split()
+
+    def _other_chunks(self, digit_pairs: bool) -> list[str] | None:
+        """``word_chunks`` of a text that is not plain (emoji, look-alikes, marks), from its
+        whole text (no chunk tables): its chunks are searched as each would be alone when it has
+        no leet variant (read from the text before leet) and no word changed by normalization
+        (not strict in the text) stands in a text with strict words."""
+        if self._variant is not None or (self._signals and self._has_vi):
+            return None
+        b = self._bytes if self._bytes is not None else _to_bytes(self.text)
+        pattern = _ADJACENT_SINGLES if digit_pairs else _ADJACENT_SINGLES_LETTER
+        if pattern.Match(b.translate(_B_CLASS_SINGLES)) is not None:
+            return None
+        return self.text.split()
+
+    def run_is_strict(self, start: int, end: int) -> bool:
+        """``is_strict`` of the letter run at [start, end) of ``.text``, classifying that one
+        word only (``is_strict`` classifies every word of the text on first use). A span that is
+        part of a longer run (a wildcard hit: ``coin`` in ``bitcoin``) asks ``is_strict``."""
+        if not self._has_vi:
+            return False
+        text = self.text
+        if (start > 0 and _LETTER_RUN.match(text, start - 1, start) is not None) or (
+            end < len(text) and _LETTER_RUN.match(text, end, end + 1) is not None
+        ):
+            return self.is_strict(start, end)
+        signals = self._signals
+        k = bisect_left(signals, start)
+        if k < len(signals) and signals[k] < end:
+            return False  # changed by leet: not as typed
+        return is_syllable(text[start:end])
 
     def is_strict(self, start: int, end: int) -> bool:
         """Whether the word of ``.text`` at [start, end) is compared as written (see module doc)."""
@@ -1193,17 +1241,17 @@ _MAX_SQUEEZED_WORDS = 200_000
 def squeeze_words(words: list[str]) -> tuple[str, list[str]]:
     """``Squeezed(" " + " ".join(words) + " ").s`` and its words, with squeezing cached per word."""
     cache = _SQUEEZED_WORDS
-    if not all(map(cache.__contains__, words)):
+    try:  # the usual case: every word known, one pass
+        out = list(map(cache.__getitem__, words))
+    except KeyError:
         missing = set(words).difference(cache)
         if len(cache) + len(missing) > _MAX_SQUEEZED_WORDS:
             cache.clear()
             missing = set(words)
         for w in missing:
             cache[w] = Squeezed.squeeze(w)
-    try:
-        out = list(map(cache.__getitem__, words))
-    except KeyError:  # another thread emptied the cache meanwhile
-        out = [Squeezed.squeeze(w) for w in words]
+        # Not read back from the cache: another thread may empty it meanwhile.
+        out = [cache.get(w) or Squeezed.squeeze(w) for w in words]
     if not out:
         return " ", out
     return " " + " ".join(out) + " ", out
@@ -1214,8 +1262,8 @@ _MAX_JOINED = 40
 
 def _joined_runs(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
     out: list[tuple[str, tuple[int, ...]]] = []
-    for m in _SPLIT_RUN.finditer(cls):
-        a, b = m.span()
+    for m in _SPLIT_RUN.finditer(b" " + cls):
+        a, b = m.start(1) - 1, m.end(1) - 1
         if b - a > _MAX_JOINED * 4:
             continue  # no word is that long: a wall of single letters is not an evasion
         for word, positions in _run_words(folded[a:b], cls[a:b]):
@@ -1288,10 +1336,12 @@ class _ChunkTables:
         "fixes",
         "gated",
         "kept",
+        "leading",
         "ordinary",
         "seen",
         "singles",
         "squeezed",
+        "trailing",
         "with_singles",
     )
 
@@ -1307,6 +1357,10 @@ class _ChunkTables:
         self.squeezed: dict[str, str] = {}  # its search words, squeezed, joined by spaces
         self.singles: dict[str, int] = {}  # how many of its search words are one character long
         self.with_singles: set[str] = set()  # the chunks with at least one (most have none)
+        # Its last search word is one character long (``a``, ``what's``, ``2-1``); its first one
+        # is, or it has none (``-`` lets the words on either side meet).
+        self.trailing: set[str] = set()
+        self.leading: set[str] = set()
 
     def two_single_words(self, chunks: list[str]) -> bool:
         """Whether these chunks hold two one-character search words or more. One set operation:
@@ -1316,6 +1370,23 @@ class _ChunkTables:
             return bool(found)
         (chunk,) = found
         return self.singles[chunk] * chunks.count(chunk) >= 2
+
+    def singles_meet(self, chunks: list[str]) -> bool:
+        """Whether a chunk ending in a one-character search word is followed by one starting
+        with one (or by one with no search word): the only way two one-character words of
+        different chunks stand side by side. Most chunks end in a longer word."""
+        found = self.trailing.intersection(chunks)
+        if not found:
+            return False
+        leading = self.leading
+        last = len(chunks) - 1
+        for chunk in found:
+            i = -1
+            for _ in range(chunks.count(chunk)):
+                i = chunks.index(chunk, i + 1)
+                if i < last and chunks[i + 1] in leading:
+                    return True
+        return False
 
 
 _CHUNK_TABLES = _ChunkTables()
@@ -1367,6 +1438,10 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
+        if words and len(words[-1]) == 1:
+            tables.trailing.add(chunk)
+        if not words or len(words[0]) == 1:
+            tables.leading.add(chunk)
         if (
             fix.special
             or fix.primary != chunk
@@ -1480,9 +1555,15 @@ def _fixed_text(text: str, lower: str, chunks: list[str], tables: _ChunkTables) 
         variant = _splice(
             lower, [(p, fix.primary if fix.variant is None else fix.variant) for p, _, fix in found]
         )
-    return NormalizedText(
+    nt = NormalizedText(
         text, _splice(lower, edits), None, variant, signals, has_vi, lower, None, None, None
     )
+    if variant is None and not (signals and has_vi):
+        # Each chunk of ``.text`` is searched as it would be alone: there is no leet variant
+        # (read from the unfixed chunks), and no word changed by leet (not strict in the text)
+        # stands in a text with strict words (where the chunk alone would make it strict).
+        nt._fixed = (chunks, tables)
+    return nt
 
 
 def _plain_text(

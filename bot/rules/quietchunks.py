@@ -12,16 +12,19 @@ from bot.rules.textindex import WordEntry, WordIndex
 # automaton key has no inner space, and chunk edges are word boundaries), so searching a chunk on
 # its own finds every hit the message has in it, and more (a message typed with diacritics only
 # removes hits). Two things join letters across chunks. A split-letter run, and a multi-word entry
-# made of one-letter words (``s&m``), need two one-character words next to each other:
-# ``NormalizedText.word_chunks`` says None when the message has them. Any other multi-word entry
+# made of one-letter words (``s&m``), need two one-character words of different chunks next to
+# each other: ``NormalizedText.word_chunks`` says None when the message has them (inside one
+# chunk, searching the chunk alone finds them: ``2-1``, ``đ.ị.t``). Any other multi-word entry
 # has a word of two letters or more, not at a wildcard end, that is then a whole (squeezed) word of
 # the message: a chunk holding that word (the entry's *anchor*) is never called quiet. A one-letter
 # word squeezed from a longer run (``sss``) makes the chunk loud when it is one of the letters of
-# such an entry.
+# such an entry. An entry with a wildcard end whose other words are one letter each (``s m*``)
+# needs no two one-character words side by side (``s mango``): its letters are anchors as words.
 
 
 class Anchors(NamedTuple):
-    """The words that make a chunk loud: of two letters or more, and of one letter."""
+    """The words that make a chunk loud: any word squeezed to one of ``words``, and a word of two
+    characters or more squeezed to one of ``letters``."""
 
     words: frozenset[str]
     letters: frozenset[str]
@@ -45,6 +48,11 @@ def entry_anchors(entries: Iterable[WordEntry]) -> Anchors | None:
         anchor = Squeezed.squeeze(max(bounded, key=len))
         if len(anchor) > 1:
             words.add(anchor)
+        elif form.prefix_wild or form.suffix_wild:
+            # The word at a wildcard end may be a long one (``s m*`` in ``s mango``): no two
+            # one-character words need stand side by side, so each of these letters is an anchor
+            # as a word of any length, a one-letter word of its own included.
+            words.update(Squeezed.squeeze(w) for w in bounded)
         else:  # any of them may be the one squeezed from a run (``s mmm``): all are anchors
             letters.update(Squeezed.squeeze(w) for w in bounded)
     return Anchors(frozenset(words), frozenset(letters))
@@ -94,6 +102,8 @@ class QuietChunks:
 
     def _is_quiet(self, chunk: str) -> bool:
         alone = normalize(chunk)
+        if alone.text != chunk:
+            return False  # normalized alone it is not what the message's search reads
         forms = alone.search_forms()
         anchors = self._anchors
         assert anchors is not None

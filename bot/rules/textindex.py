@@ -56,11 +56,12 @@ _VI_SET = frozenset(VI_LETTERS)
 
 
 def _strict(nt: NormalizedText, m: re.Match[str]) -> bool:
-    """``nt.is_strict`` of a letter run of ``nt.text`` (see ``WordIndex._strict_ok``)."""
+    """``nt.is_strict`` of a letter run of ``nt.text`` (see ``WordIndex._strict_ok``), asked of
+    that word alone (``nt.run_is_strict``)."""
     word = m.group()
     if not word.isascii() and not _VI_SET.isdisjoint(word):
         return True
-    return nt.is_strict(m.start(), m.end())
+    return nt.run_is_strict(m.start(), m.end())
 
 
 @dataclass(frozen=True, slots=True)

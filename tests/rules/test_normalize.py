@@ -1,5 +1,6 @@
 """Normalization: the views, their span maps, and the evasions they see through."""
 
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -376,8 +377,11 @@ def _views(nt: NormalizedText) -> tuple[object, ...]:
         list(nt.regex.to_original),
         nt.search_forms(),
         nt.words_joined(),
-        nt.word_chunks(),
-        nt.word_chunks(digit_pairs=False),
+        # Compared for plain text only: a text fixed chunk by chunk tells its chunks from the
+        # chunk tables, others from their whole text (the quiet-chunk proofs of both are compared
+        # with the search in ``test_quietchunks.py``).
+        nt.word_chunks() if nt._chunks is not None else None,
+        nt.word_chunks(digit_pairs=False) if nt._chunks is not None else None,
     )
 
 
@@ -447,6 +451,10 @@ def _pipeline_before_chunk_fixes(text: str, tables: Any) -> NormalizedText:
             tables.singles[chunk] = list(map(len, words)).count(1)
             if tables.singles[chunk]:
                 tables.with_singles.add(chunk)
+            if words and len(words[-1]) == 1:
+                tables.trailing.add(chunk)
+            if not words or len(words[0]) == 1:
+                tables.leading.add(chunk)
             tables.seen.add(chunk)
         variant = None
         plain = True
@@ -534,12 +542,24 @@ def test_cluster_pass_by_stretches_equals_the_whole_translation(text: str) -> No
         assert n._cluster_pass(long, fn, tables) == n._cluster_pass_whole(long, fn, tables)
 
 
+_SPLIT_RUN_LOOKBEHIND = re.compile(rb"(?<!a)a(?:[ .]{1,3}a(?!a))+")  # ``_SPLIT_RUN`` as it was
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b" ", b"."]), max_size=30).map(b"".join))
+def test_split_runs_after_a_separator_are_the_lookbehind_runs(cls: bytes) -> None:
+    from bot.rules.normalize import _SPLIT_RUN
+
+    new = [(m.start(1) - 1, m.end(1) - 1) for m in _SPLIT_RUN.finditer(b" " + cls)]
+    assert new == [m.span() for m in _SPLIT_RUN_LOOKBEHIND.finditer(cls)]
+
+
 def _joined_runs_before(folded: str, cls: bytes) -> list[tuple[str, tuple[int, ...]]]:
     """``_joined_runs`` as it was before its runs were cached (``_run_words``)."""
-    from bot.rules.normalize import _MAX_JOINED, _SPLIT_RUN, _apply_leet
+    from bot.rules.normalize import _MAX_JOINED, _apply_leet
 
     out: list[tuple[str, tuple[int, ...]]] = []
-    for m in _SPLIT_RUN.finditer(cls):
+    for m in _SPLIT_RUN_LOOKBEHIND.finditer(cls):
         a, b = m.span()
         if b - a > _MAX_JOINED * 4:
             continue
@@ -585,3 +605,30 @@ def test_joined_runs_from_cached_runs_equal_the_direct_ones(text: str) -> None:
     folded = b.translate(n._B_SEARCH).decode("latin-1")
     cls = b.translate(n._B_CLASS_SPLIT)
     assert n._joined_runs(folded, cls) == _joined_runs_before(folded, cls)
+
+
+_STRICT_PIECES = [
+    "con", "cá", "c0n", "cồn", "ngủ", "ngu", "truyệ", "bitcoin", "h3ll0", "đ.ị.t", "1ol",
+    "việt", "vi3t", "😂", " ", "-", "a1b", "ĐỊT", "x\u0301", "người", "n9uoi", "²",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_STRICT_PIECES), min_size=1, max_size=8))
+def test_run_is_strict_is_is_strict(pieces: list[str]) -> None:
+    """The one-word strict check gives what ``is_strict`` gives, on whole letter runs and on
+    parts of them (a wildcard hit)."""
+    text = " ".join(pieces)
+    for fresh in (normalize(text), n_pipeline(text)):
+        for m in re.finditer(r"[^\W\d_]+", fresh.text):
+            a, b = m.span()
+            spans = [(a, b), (a + 1, b), (a, b - 1)] if b - a > 1 else [(a, b)]
+            for s, e in spans:
+                assert fresh.run_is_strict(s, e) == n_pipeline(text).is_strict(s, e), (text, s, e)
+
+
+def n_pipeline(text: str) -> NormalizedText:
+    """A fresh ``NormalizedText`` (``normalize`` may hand back one already asked)."""
+    from bot.rules.normalize import _words_pipeline
+
+    return _words_pipeline(text)

@@ -87,3 +87,13 @@ def test_nothing_squeezed_is_the_identity() -> None:
     assert sq.src_span(1, 5) == (2, 8)
     assert sq.locate(2) == (3, 3)
     assert sq.src_span(6, 9) == (10, 14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="aabbcoo1", min_size=1, max_size=6), max_size=8))
+def test_squeeze_words_is_squeezing_each_word(words: list[str]) -> None:
+    expected = [Squeezed.squeeze(w) for w in words]
+    for _ in range(2):  # words first seen, then known
+        s, out = squeeze_words(words)
+        assert out == expected
+        assert s == (" " + " ".join(expected) + " " if words else " ")
