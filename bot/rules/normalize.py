@@ -1341,6 +1341,7 @@ class _ChunkTables:
         "seen",
         "singles",
         "squeezed",
+        "edges",
         "trailing",
         "with_singles",
     )
@@ -1361,6 +1362,9 @@ class _ChunkTables:
         # is, or it has none (``-`` lets the words on either side meet).
         self.trailing: set[str] = set()
         self.leading: set[str] = set()
+        # Both as one number per chunk (1: trailing, 2: leading, 3: both), read for a whole
+        # message in one pass.
+        self.edges: dict[str, int] = {}
 
     def two_single_words(self, chunks: list[str]) -> bool:
         """Whether these chunks hold two one-character search words or more. One set operation:
@@ -1375,18 +1379,14 @@ class _ChunkTables:
         """Whether a chunk ending in a one-character search word is followed by one starting
         with one (or by one with no search word): the only way two one-character words of
         different chunks stand side by side. Most chunks end in a longer word."""
-        found = self.trailing.intersection(chunks)
-        if not found:
+        if self.trailing.isdisjoint(chunks):
             return False
-        leading = self.leading
-        last = len(chunks) - 1
-        for chunk in found:
-            i = -1
-            for _ in range(chunks.count(chunk)):
-                i = chunks.index(chunk, i + 1)
-                if i < last and chunks[i + 1] in leading:
-                    return True
-        return False
+        # Each chunk's edge code as one byte, and one search for a trailing code before a leading
+        # one: C-level passes, not a Python step per occurrence of ``a`` or ``i``.
+        return _EDGES_MEET.search(bytes(map(self.edges.__getitem__, chunks))) is not None
+
+
+_EDGES_MEET = re.compile(b"[\x01\x03][\x02\x03]")
 
 
 _CHUNK_TABLES = _ChunkTables()
@@ -1438,10 +1438,14 @@ def _learn_chunks(chunks: list[str]) -> _ChunkTables:
         tables.singles[chunk] = list(map(len, words)).count(1)
         if tables.singles[chunk]:
             tables.with_singles.add(chunk)
+        edges = 0
         if words and len(words[-1]) == 1:
             tables.trailing.add(chunk)
+            edges |= 1
         if not words or len(words[0]) == 1:
             tables.leading.add(chunk)
+            edges |= 2
+        tables.edges[chunk] = edges
         if (
             fix.special
             or fix.primary != chunk

@@ -451,10 +451,13 @@ def _pipeline_before_chunk_fixes(text: str, tables: Any) -> NormalizedText:
             tables.singles[chunk] = list(map(len, words)).count(1)
             if tables.singles[chunk]:
                 tables.with_singles.add(chunk)
+            tables.edges[chunk] = 0
             if words and len(words[-1]) == 1:
                 tables.trailing.add(chunk)
+                tables.edges[chunk] |= 1
             if not words or len(words[0]) == 1:
                 tables.leading.add(chunk)
+                tables.edges[chunk] |= 2
             tables.seen.add(chunk)
         variant = None
         plain = True
