@@ -980,24 +980,37 @@ _LATIN1_TO_TEXT = {i: _DECODING[i] for i in range(128, 256)}
 # ----------------------------------------------------------------------------------- the result
 
 
+_NO_DOTS: frozenset[int] = frozenset()
+
+
 class NormalizedText:
     """One message, normalized once; the views are computed on first use."""
 
-    # Lazily computed parts default to these class attributes, so building one (every message)
-    # sets only what the pipeline knows: a third of the cost of setting every slot.
-    _regex: TextView | None = None
-    _links: TextView | None = None
-    _link_dots: frozenset[int] = frozenset()
-    _nfkc: str | None = None
-    _forms: SearchForms | None = None
-    _strict: list[tuple[int, int, bool]] | None = None
-    # What the last rule set to decide this text derived from it: (that rule set's key, its index
-    # hits, its RE2 set hits). A repeated text is searched once.
-    memo: tuple[object, Any, Any] | None = None
-    _words: TextView | None = None
-    # A text fixed chunk by chunk whose search reads each chunk as that chunk alone would be read
-    # (``_fixed_text``): its lowercase chunks and their tables, for ``word_chunks``.
-    _fixed: tuple[list[str], _ChunkTables] | None = None
+    # Slots, every one set in ``__init__``: the lazily computed parts are filled in a different order
+    # for each message, and an instance dictionary filled out of order stops sharing its keys (a
+    # copy of the dictionary, for most messages).
+    __slots__ = (
+        "_bytes",
+        "_chunks",
+        "_fixed",
+        "_forms",
+        "_has_vi",
+        "_joined",
+        "_link_dots",
+        "_links",
+        "_lower",
+        "_nfkc",
+        "_omap",
+        "_regex",
+        "_signals",
+        "_src",
+        "_strict",
+        "_variant",
+        "_words",
+        "memo",
+        "original",
+        "text",
+    )
 
     def __init__(
         self,
@@ -1025,6 +1038,20 @@ class NormalizedText:
         self._chunks = chunks  # plain text: its chunks and their tables
         self._bytes = encoded  # ``.text`` in the one-byte encoding, when known
         self._joined = joined  # ``words_joined()``, when known
+        # Computed on first use.
+        self._words: TextView | None = None
+        self._regex: TextView | None = None
+        self._links: TextView | None = None
+        self._link_dots: frozenset[int] = _NO_DOTS
+        self._nfkc: str | None = None
+        self._forms: SearchForms | None = None
+        self._strict: list[tuple[int, int, bool]] | None = None
+        # A text fixed chunk by chunk whose search reads each chunk as that chunk alone would be
+        # read (``_fixed_text``): its lowercase chunks and their tables, for ``word_chunks``.
+        self._fixed: tuple[list[str], _ChunkTables] | None = None
+        # What the last rule set to decide this text derived from it: (that rule set's key, its
+        # index hits, its RE2 set hits). A repeated text is searched once.
+        self.memo: tuple[object, Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.original!r} -> {self.text!r})"
@@ -1333,6 +1360,7 @@ class _ChunkTables:
     reader (another thread: the toxicity scorer normalizes too) never sees a chunk half-known."""
 
     __slots__ = (
+        "edges",
         "fixes",
         "gated",
         "kept",
@@ -1341,7 +1369,6 @@ class _ChunkTables:
         "seen",
         "singles",
         "squeezed",
-        "edges",
         "trailing",
         "with_singles",
     )
