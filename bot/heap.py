@@ -7,9 +7,10 @@ import gc
 # New container objects between two young-generation passes. Deciding a message allocates tens of
 # them, nearly all freed at once by reference counting: at the default (700) a pass runs every ~20
 # messages, and the few survivors (recent texts, history entries) move on to older generations,
-# whose passes walk more. 10,000: -1.5% instructions a message (bench/instructions.py), for at most
-# a few MB of cyclic garbage kept a little longer.
-YOUNG_OBJECTS_PER_PASS = 10_000
+# whose passes walk more. 10,000: -1.5% instructions a message (bench/instructions.py); 50,000: -1.2%
+# more (session 4), for at most a few MB of cyclic garbage kept a little longer (garbage without
+# cycles is freed at once whatever the threshold).
+YOUNG_OBJECTS_PER_PASS = 50_000
 
 
 def settle() -> None:
