@@ -716,15 +716,7 @@ class Executor:
                 reversal_store.mute_clamped_sync(conn, case_id, real_end, now)
 
         await self.db.write(mark)
-        log.info(
-            "action_" + attempt.status,
-            case=case_id,
-            action=kind,
-            platform=platform_name,
-            community=community_id,
-            member=user_id,
-            error=attempt.error,
-        )
+        _log_action(attempt, kind, (platform_name, community_id, user_id, case_id))
         return ActionOutcome(action_id, kind, attempt.status, attempt.error)
 
     def _log_settled(
@@ -735,7 +727,7 @@ class Executor:
         receipt: asyncio.Future[LogResult],
     ) -> None:
         """A queued log entry was posted or given up: record it (cancelled: left pending)."""
-        platform_name, community_id, user_id, case_id = where
+        platform_name, _, _, case_id = where
         if receipt.cancelled():
             # The process stopped before the post went out: replay_pending posts it next start.
             log.info("action_unposted", case=case_id, action=kind, platform=platform_name)
@@ -753,15 +745,7 @@ class Executor:
             except Exception:  # the database is closing: the row stays pending, posted again
                 log.exception("log_outcome_unrecorded", case=case_id, action=kind)
                 return
-            log.info(
-                "action_" + attempt.status,
-                case=case_id,
-                action=kind,
-                platform=platform_name,
-                community=community_id,
-                member=user_id,
-                error=attempt.error,
-            )
+            _log_action(attempt, kind, where)
 
         task = asyncio.create_task(record())
         self._settling.add(task)
@@ -1111,6 +1095,20 @@ async def _record_lift(
         return verdict
     await reversal_store.cancel(tx, cpk, mpk, kind, now)
     return None
+
+
+def _log_action(attempt: _Attempt, kind: str, where: tuple[str, str, str, int]) -> None:
+    """One line in the bot's log for an action's recorded outcome."""
+    platform_name, community_id, user_id, case_id = where
+    log.info(
+        "action_" + attempt.status,
+        case=case_id,
+        action=kind,
+        platform=platform_name,
+        community=community_id,
+        member=user_id,
+        error=attempt.error,
+    )
 
 
 def render_template(template: str, **values: str) -> str:
