@@ -29,21 +29,23 @@ from bot.rules.conditions.base import (
 from bot.rules.conditions.params import Window
 
 
-def member_messages_within(within: timedelta) -> str:
-    """The name of the feature "the member's messages in the last ``within`` (by the messages' own
-    timestamps), this one included".
+def member_reaches(within: timedelta, messages: int) -> str:
+    """The name of the feature "``messages`` if the member sent that many in the last ``within``
+    (by the messages' own timestamps, this one included), else 0".
 
-    A gate of the rule's own window, not the history's size: most members in a busy channel have
-    several messages in the history, few have ``rate``'s count in its window."""
+    A gate of the rule's own window and count, not the history's size: most members in a busy
+    channel have several messages in the history, few have ``rate``'s count in its window, and
+    the history answers that in one step (``History.reaches``), without counting."""
 
     def feature(subject: Subject) -> int:
         history = subject.ctx.history
         if history is None:
             return 0
-        return history.count_since(subject.member_key, subject.message.timestamp - within)
+        since = subject.message.timestamp - within
+        return messages if history.reaches(subject.member_key, messages, since) else 0
 
     return parameter_feature(
-        f"member_messages_within_{within // timedelta(microseconds=1)}us", feature
+        f"member_reaches_{messages}_within_{within // timedelta(microseconds=1)}us", feature
     )
 
 
@@ -60,8 +62,8 @@ def _compile(params: Window, modifiers: Mapping[str, Any], cc: CompileContext) -
             return None
         return Match("rate", None, f"{history.count_since(key, since)} messages")
 
-    # The feature is the count this matcher checks: only a member at the rate gets here.
-    return Compiled(matcher, needs=((member_messages_within(within), messages),))
+    # The feature is the test this matcher starts with: only a member at the rate gets here.
+    return Compiled(matcher, needs=((member_reaches(within, messages), messages),))
 
 
 CONDITION = Condition(

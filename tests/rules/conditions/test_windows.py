@@ -97,35 +97,36 @@ def test_reaches_agrees_with_counting() -> None:
     check()
 
 
-def test_rate_feature_is_the_count_rate_checks() -> None:
-    """The gate of ``rate`` (its window's feature) is the count of the member's messages in the
-    window, late ones too, so skipping the matcher below the count never changes a decision."""
+def test_rate_feature_is_the_test_rate_starts_with() -> None:
+    """The gate of ``rate`` (its window and count's feature) reaches the count exactly when the
+    member's messages in the window do, late ones too, so skipping the matcher below it never
+    changes a decision."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     from bot.rules import EvalContext
     from bot.rules.conditions.base import FEATURES, Subject
-    from bot.rules.conditions.rate import member_messages_within
+    from bot.rules.conditions.rate import member_reaches
     from bot.rules.history import History
 
     @settings(max_examples=200, deadline=None)
     @given(
         st.lists(st.tuples(st.integers(0, 2), st.integers(0, 120)), max_size=40),
         st.integers(1, 70),
+        st.integers(1, 17),
     )
-    def check(records: list[tuple[int, int]], window: int) -> None:
+    def check(records: list[tuple[int, int]], window: int, count: int) -> None:
         within = timedelta(seconds=window)
-        feature = FEATURES[member_messages_within(within)]
-        assert member_messages_within(within) == member_messages_within(within)
+        feature = FEATURES[member_reaches(within, count)]
+        assert member_reaches(within, count) == member_reaches(within, count)
         h = History(max_window=timedelta(minutes=1), max_per_member=16)
         for who, s in records:
             m = message("x", seconds=s, who=author(str(who)))
             subject = Subject(m, EvalContext(now=m.timestamp, history=h))
             h.record(subject.member_key, m.timestamp, "x")
-            since = m.timestamp - within
-            assert feature(subject) == h.count_since(subject.member_key, since)
-            for count in range(1, 18):
-                assert h.reaches(subject.member_key, count, since) == (feature(subject) >= count)
+            counted = h.count_since(subject.member_key, m.timestamp - within)
+            assert (feature(subject) >= count) == (counted >= count)
+            assert feature(subject) in (0, count)
         m = message("x")
         assert feature(Subject(m, EvalContext(now=m.timestamp))) == 0  # no history
 
