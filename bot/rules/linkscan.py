@@ -244,12 +244,6 @@ def _bare(candidate: str) -> tuple[int, str, int]:
     return len(raw), host, _bare_kind(host)
 
 
-def _scan_iter(text: str, budget: int = MAX_CANDIDATES) -> Iterator[_Scanned]:
-    for item in _scan_counted(text, budget):
-        if item is not None:
-            yield item
-
-
 def _scan_counted(text: str, budget: int) -> Iterator[_Scanned | None]:
     """The links of ``text``; a None after each candidate examined (to count them)."""
     skip_until = 0
