@@ -307,7 +307,8 @@ def compile_node(node: Node, cc: CompileContext) -> Compiled:
 def _first_match(matchers: list[Matcher]) -> Matcher:
     """One matcher giving the first child's match, children in order (``any``)."""
     # A Match is always truthy, so ``or`` chains stop at the first one. Written out for the usual
-    # two or three children: a third cheaper than a loop, and ``any`` of walls runs on most messages.
+    # two or three children: a third cheaper than a loop (an ``any`` under a gate that passes often
+    # runs on every such message).
     if len(matchers) == 2:
         first, second = matchers
         return lambda subject: first(subject) or second(subject)
