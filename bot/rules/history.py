@@ -67,11 +67,6 @@ class History:
         found = self._members.get(member)
         return () if found is None else tuple(found[0])
 
-    def size(self, member: MemberKey) -> int:
-        """Messages from ``member`` kept in the window (an upper bound of every count below)."""
-        found = self._members.get(member)
-        return 0 if found is None else len(found[0])
-
     def same_text(self, member: MemberKey, text_key: str) -> int:
         """Messages from ``member`` with this text kept in the window (a bound of the count below)."""
         found = self._members.get(member)
